@@ -1,0 +1,174 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace PtqSharp.Data;
+
+/// <summary>
+/// Images in a folder (searched recursively, in ordinal path order), decoded and preprocessed on
+/// demand. Labeled variants take the class from the first-level subfolder (classes numbered in
+/// ordinal folder-name order) or from a CSV of <c>file,label</c>.
+/// </summary>
+public sealed class ImageFolderDataset : LabeledDataset
+{
+    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp" };
+
+    private readonly IReadOnlyList<string> _files;
+    private readonly IReadOnlyList<int>? _labels;
+    private readonly IReadOnlyList<string>? _classNames;
+    private readonly ImagePreprocessing _preprocessing;
+
+    private ImageFolderDataset(IReadOnlyList<string> files, IReadOnlyList<int>? labels, IReadOnlyList<string>? classNames, ImagePreprocessing preprocessing)
+    {
+        _files = files;
+        _labels = labels;
+        _classNames = classNames;
+        _preprocessing = preprocessing;
+    }
+
+    public IReadOnlyList<string> Files => _files;
+
+    public override int Count => _files.Count;
+
+    public override IReadOnlyList<string>? ClassNames => _classNames;
+
+    public static IReadOnlyList<string> ListImages(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            ThrowHelper.Throw($"Data folder '{folder}' does not exist.");
+        }
+
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => Extensions.Contains(Path.GetExtension(f)))
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToList();
+        if (files.Count == 0)
+        {
+            ThrowHelper.Throw($"Data folder '{folder}' holds no images (.jpg, .jpeg, .png, .bmp).");
+        }
+
+        return files;
+    }
+
+    public static ImageFolderDataset Unlabeled(string folder, ImagePreprocessing preprocessing) =>
+        new(ListImages(folder), null, null, preprocessing);
+
+    /// <summary>One subfolder per class; label k is the k-th subfolder in ordinal name order.</summary>
+    public static ImageFolderDataset ByClassFolder(string folder, ImagePreprocessing preprocessing)
+    {
+        var files = ListImages(folder);
+        var root = Path.GetFullPath(folder);
+        var classes = Directory.GetDirectories(root).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        if (classes.Count == 0)
+        {
+            ThrowHelper.Throw($"Validation folder '{folder}' has no class subfolders; put each class's images in its own subfolder or give a labels CSV.");
+        }
+
+        var labels = files.Select(f =>
+        {
+            var rel = Path.GetRelativePath(root, Path.GetFullPath(f));
+            var top = rel.Split(Path.DirectorySeparatorChar)[0];
+            int k = classes.IndexOf(top);
+            return k >= 0 ? k : ThrowHelper.Throw<int>($"Image '{f}' is not inside a class subfolder of '{folder}'.");
+        }).ToList();
+        return new ImageFolderDataset(files, labels, classes!, preprocessing);
+    }
+
+    /// <summary>Labels from a CSV with rows <c>file,label</c> (file relative to the folder; integer label; optional header).</summary>
+    public static ImageFolderDataset WithLabelsCsv(string folder, string csvPath, ImagePreprocessing preprocessing)
+    {
+        if (!File.Exists(csvPath)) ThrowHelper.Throw($"Labels file '{csvPath}' does not exist.");
+        var files = new List<string>();
+        var labels = new List<int>();
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(csvPath))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var parts = line.Split(',', 2, StringSplitOptions.TrimEntries);
+            int label = 0;
+            if (parts.Length != 2 || !int.TryParse(parts[1], out label))
+            {
+                if (lineNo == 1) continue; // header
+                ThrowHelper.Throw($"{csvPath}:{lineNo}: expected 'file,label' with an integer label, got '{line}'.");
+            }
+
+            var file = Path.Combine(folder, parts[0]);
+            if (!File.Exists(file)) ThrowHelper.Throw($"{csvPath}:{lineNo}: image '{file}' does not exist.");
+            files.Add(file);
+            labels.Add(label);
+        }
+
+        if (files.Count == 0) ThrowHelper.Throw($"Labels file '{csvPath}' lists no images.");
+        return new ImageFolderDataset(files, labels, null, preprocessing);
+    }
+
+    public override int Label(int index) =>
+        _labels is null ? ThrowHelper.Throw<int>("This image dataset has no labels.") : _labels[index];
+
+    public override Sample Get(int index)
+    {
+        var file = _files[index];
+        return Sample.Single(ImageTensor.Load(file, _preprocessing), file);
+    }
+}
+
+/// <summary>Decodes one image file into a normalised [1,C,H,W] or [1,H,W,C] tensor.</summary>
+internal static class ImageTensor
+{
+    public static SampleTensor Load(string file, ImagePreprocessing p)
+    {
+        int width = p.Width ?? ThrowHelper.Throw<int>("Image width is not set."), height = p.Height ?? ThrowHelper.Throw<int>("Image height is not set.");
+        int channels = p.Channels ?? 3;
+        Image<Rgb24> image;
+        try
+        {
+            image = Image.Load<Rgb24>(file);
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
+        {
+            return ThrowHelper.Throw<SampleTensor>($"Image '{file}' cannot be decoded: {e.Message}");
+        }
+
+        using (image)
+        {
+            image.Mutate(ctx =>
+            {
+                if (p.CenterCrop is float ratio && ratio > 0 && ratio < 1)
+                {
+                    int side = (int)Math.Round(Math.Min(image.Width, image.Height) * ratio);
+                    ctx.Crop(new Rectangle((image.Width - side) / 2, (image.Height - side) / 2, side, side));
+                }
+
+                ctx.Resize(new ResizeOptions { Size = new Size(width, height), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic });
+            });
+
+            var data = new float[channels * height * width];
+            bool nchw = p.Layout == TensorLayout.NCHW;
+            bool bgr = p.ColorOrder == ColorOrder.BGR;
+            image.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < height; y++)
+                {
+                    var row = rows.GetRowSpan(y);
+                    for (int x = 0; x < width; x++)
+                    {
+                        var px = row[x];
+                        for (int c = 0; c < channels; c++)
+                        {
+                            float v = channels == 1
+                                ? 0.299f * px.R + 0.587f * px.G + 0.114f * px.B
+                                : (c, bgr) switch { (0, false) or (2, true) => px.R, (1, _) => px.G, _ => px.B };
+                            int at = nchw ? (c * height + y) * width + x : (y * width + x) * channels + c;
+                            data[at] = (v - p.MeanOf(c)) / p.ScaleOf(c);
+                        }
+                    }
+                }
+            });
+
+            long[] shape = nchw ? [1, channels, height, width] : [1, height, width, channels];
+            return new SampleTensor(data, shape);
+        }
+    }
+}

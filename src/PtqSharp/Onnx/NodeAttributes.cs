@@ -1,0 +1,39 @@
+using Onnx;
+
+namespace PtqSharp.Onnx;
+
+/// <summary>Typed access to node attributes.</summary>
+internal static class NodeAttributes
+{
+    public static AttributeProto? Find(this NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
+
+    public static long GetInt(this NodeProto node, string name, long fallback) => node.Find(name)?.I ?? fallback;
+
+    public static float GetFloat(this NodeProto node, string name, float fallback) => node.Find(name)?.F ?? fallback;
+
+    public static long[]? GetInts(this NodeProto node, string name) => node.Find(name)?.Ints.ToArray();
+
+    public static void SetInt(this NodeProto node, string name, long value)
+    {
+        node.Attribute.Remove(node.Find(name));
+        node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
+    }
+
+    public static void SetInts(this NodeProto node, string name, IEnumerable<long> values)
+    {
+        node.Attribute.Remove(node.Find(name));
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        node.Attribute.Add(a);
+    }
+
+    public static void Remove(this NodeProto node, string name)
+    {
+        var a = node.Find(name);
+        if (a is not null) node.Attribute.Remove(a);
+    }
+
+    /// <summary>A readable label for messages: the node name, or its op type and first output if unnamed.</summary>
+    public static string Label(this NodeProto node) =>
+        node.Name.Length > 0 ? $"'{node.Name}' ({node.OpType})" : $"{node.OpType} producing '{node.Output.FirstOrDefault()}'";
+}

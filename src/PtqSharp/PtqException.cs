@@ -1,0 +1,12 @@
+namespace PtqSharp;
+
+/// <summary>
+/// A failure the user can act on: bad model, bad data, bad options. The message names the file,
+/// node or tensor involved and says what to do about it.
+/// </summary>
+public sealed class PtqException : Exception
+{
+    public PtqException(string message) : base(message) { }
+
+    public PtqException(string message, Exception inner) : base(message, inner) { }
+}
