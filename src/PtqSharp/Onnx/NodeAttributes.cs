@@ -15,13 +15,13 @@ internal static class NodeAttributes
 
     public static void SetInt(this NodeProto node, string name, long value)
     {
-        node.Attribute.Remove(node.Find(name));
+        node.Remove(name);
         node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
     }
 
     public static void SetInts(this NodeProto node, string name, IEnumerable<long> values)
     {
-        node.Attribute.Remove(node.Find(name));
+        node.Remove(name);
         var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         a.Ints.AddRange(values);
         node.Attribute.Add(a);

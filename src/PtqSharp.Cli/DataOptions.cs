@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Microsoft.ML.OnnxRuntime;
+using PtqSharp.Data;
+
+namespace PtqSharp.Cli;
+
+/// <summary>Options that say where samples come from and how images become tensors (POT's simplified mode).</summary>
+internal sealed class DataOptions
+{
+    public Option<string> Data { get; } = new("--data", "-d") { Description = "Folder of calibration samples: images (.jpg/.png/.bmp) or NumPy files (.npy one per sample, .npz keyed by input name).", Required = true };
+
+    public Option<string?> ImageSize { get; } = new("--image-size") { Description = "Image size as N or WxH; default: the model input's height and width." };
+
+    public Option<string> Layout { get; } = new("--layout") { Description = "Input layout for images: NCHW or NHWC.", DefaultValueFactory = _ => "NCHW" };
+
+    public Option<string> Color { get; } = new("--color") { Description = "Channel order for color images: RGB or BGR.", DefaultValueFactory = _ => "RGB" };
+
+    public Option<string> Mean { get; } = new("--mean") { Description = "Mean subtracted from 0..255 pixels: one value or one per channel, comma-separated.", DefaultValueFactory = _ => "0" };
+
+    public Option<string> Scale { get; } = new("--scale") { Description = "Divisor applied after the mean: one value or one per channel, comma-separated.", DefaultValueFactory = _ => "1" };
+
+    public Option<float?> CenterCrop { get; } = new("--center-crop") { Description = "Fraction of the shorter side kept by a center crop before resizing, e.g. 0.875." };
+
+    public IEnumerable<Option> All => [Data, ImageSize, Layout, Color, Mean, Scale, CenterCrop];
+
+    public ImagePreprocessing Preprocessing(ParseResult r)
+    {
+        int? width = null, height = null;
+        if (r.GetValue(ImageSize) is { } size)
+        {
+            var parts = size.Split('x', 'X');
+            if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, out var v) && v > 0))
+            {
+                throw new PtqException($"--image-size '{size}' is not N or WxH with positive integers.");
+            }
+
+            width = int.Parse(parts[0]);
+            height = int.Parse(parts[^1]);
+        }
+
+        return new ImagePreprocessing
+        {
+            Width = width,
+            Height = height,
+            CenterCrop = r.GetValue(CenterCrop),
+            Layout = ParseEnum<TensorLayout>(r.GetValue(Layout)!, "--layout"),
+            ColorOrder = ParseEnum<ColorOrder>(r.GetValue(Color)!, "--color"),
+            Mean = ParseFloats(r.GetValue(Mean)!, "--mean"),
+            Scale = ParseFloats(r.GetValue(Scale)!, "--scale"),
+        };
+    }
+
+    /// <summary>Builds the dataset for a folder, resolving image sizes against the model's (single) input.</summary>
+    public static Dataset Open(string folder, ImagePreprocessing preprocessing, string modelPath)
+    {
+        if (!Directory.Exists(folder)) throw new PtqException($"Data folder '{folder}' does not exist.");
+        if (NumpyFolderDataset.Holds(folder)) return new NumpyFolderDataset(folder);
+        return ImageFolderDataset.Unlabeled(folder, ResolveForModel(preprocessing, modelPath));
+    }
+
+    public static ImagePreprocessing ResolveForModel(ImagePreprocessing preprocessing, string modelPath)
+    {
+        using var session = new InferenceSession(File.ReadAllBytes(modelPath), new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL });
+        if (session.InputMetadata.Count != 1)
+        {
+            throw new PtqException($"Model '{modelPath}' has {session.InputMetadata.Count} inputs; image folders feed single-input models. Use .npz samples keyed by input name.");
+        }
+
+        var (name, meta) = session.InputMetadata.First();
+        return preprocessing.ResolveFor(name, meta.Dimensions.Select(d => (long)d).ToArray());
+    }
+
+    internal static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
+        Enum.TryParse<T>(value.Replace("-", string.Empty), ignoreCase: true, out var result)
+            ? result
+            : throw new PtqException($"{option} '{value}' is not one of: {string.Join(", ", Enum.GetNames<T>().Select(Kebab))}.");
+
+    internal static string Kebab(string name) =>
+        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(name[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    private static float[] ParseFloats(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], System.Globalization.CultureInfo.InvariantCulture, out values[i]))
+            {
+                throw new PtqException($"{option} '{text}': '{parts[i]}' is not a number.");
+            }
+        }
+
+        return parts.Length > 0 ? values : throw new PtqException($"{option} needs at least one value.");
+    }
+}

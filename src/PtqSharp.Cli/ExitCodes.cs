@@ -1,0 +1,13 @@
+namespace PtqSharp.Cli;
+
+/// <summary>Process exit codes: scripts can tell a usage error from bad input from a crash.</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>Bad model, data or options: the message says what to fix.</summary>
+    public const int InputError = 2;
+
+    /// <summary>An unexpected failure: a bug to report.</summary>
+    public const int InternalError = 3;
+}

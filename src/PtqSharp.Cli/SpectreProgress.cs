@@ -1,0 +1,43 @@
+using PtqSharp.Statistics;
+using Spectre.Console;
+
+namespace PtqSharp.Cli;
+
+/// <summary>Shows library progress as Spectre.Console progress bars, one per stage.</summary>
+internal sealed class SpectreProgress(ProgressContext context) : IProgress<CalibrationProgress>
+{
+    private readonly Dictionary<string, ProgressTask> _tasks = new();
+    private ProgressTask? _current;
+
+    public void Report(CalibrationProgress value)
+    {
+        if (!_tasks.TryGetValue(value.Stage, out var task))
+        {
+            if (_current is { IsFinished: false }) _current.Value = _current.MaxValue;
+            task = context.AddTask(Markup.Escape(value.Stage), maxValue: Math.Max(1, value.Total));
+            _tasks[value.Stage] = task;
+            _current = task;
+        }
+
+        task.MaxValue = Math.Max(1, value.Total);
+        task.Value = value.Total == 1 && value.Done == 0 ? 0 : value.Done;
+    }
+
+    public void Finish()
+    {
+        foreach (var task in _tasks.Values) task.Value = task.MaxValue;
+    }
+
+    /// <summary>Runs <paramref name="body"/> under a progress display that ends with all bars full.</summary>
+    public static T Run<T>(Func<SpectreProgress, T> body) =>
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var progress = new SpectreProgress(ctx);
+                var result = body(progress);
+                progress.Finish();
+                return result;
+            });
+}

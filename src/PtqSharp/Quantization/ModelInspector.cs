@@ -1,0 +1,48 @@
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using PtqSharp.Execution;
+using PtqSharp.Hardware;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Quantization;
+
+public sealed record TensorInfo(string Name, string ElementType, string Shape);
+
+public sealed record OpTypeInfo(string OpType, int Count, int? Quantized);
+
+/// <summary>What a model holds and what Default Quantization would do to it.</summary>
+public sealed record ModelInfo(
+    int Opset, long IrVersion, string Producer, long SizeBytes, string Device,
+    IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs, IReadOnlyList<OpTypeInfo> OpTypes,
+    int QuantizedOps, int ActivationQuantizers);
+
+public static class ModelInspector
+{
+    public static ModelInfo Inspect(ModelProto model, TargetDevice device = TargetDevice.Any)
+    {
+        var rules = HardwareConfig.For(device);
+        var working = model.Clone();
+        OpsetUpgrader.Upgrade(working);
+        var preprocessed = SessionFactory.Optimize(working, GraphOptimizationLevel.ORT_ENABLE_BASIC);
+        var plan = QuantizerPlacement.Plan(new GraphIndex(preprocessed.Graph), rules, IgnoredScopeMatcher.Create(IgnoredScope.Empty, preprocessed.Graph));
+        var quantized = plan.Ops.GroupBy(o => o.Node.OpType).ToDictionary(g => g.Key, g => g.Count());
+        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
+
+        return new ModelInfo(
+            OpsetUpgrader.DefaultOpset(model), model.IrVersion, model.ProducerName, model.CalculateSize(), rules.Name,
+            model.Graph.Input.Where(i => !initializers.Contains(i.Name)).Select(Describe).ToList(),
+            model.Graph.Output.Select(Describe).ToList(),
+            model.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new OpTypeInfo(g.Key, g.Count(), rules.Operations.ContainsKey(g.Key) ? quantized.GetValueOrDefault(g.Key) : null)).ToList(),
+            plan.Ops.Count,
+            plan.Groups.Sum(g => g.Tensors.Count));
+    }
+
+    private static TensorInfo Describe(ValueInfoProto v)
+    {
+        var tensor = v.Type?.TensorType;
+        var type = tensor is null ? "?" : ((TensorProto.Types.DataType)tensor.ElemType).ToString().ToLowerInvariant();
+        var shape = tensor?.Shape is null ? "?" : "[" + string.Join(", ", tensor.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue > 0 ? d.DimValue.ToString() : "?")) + "]";
+        return new TensorInfo(v.Name, type, shape);
+    }
+}

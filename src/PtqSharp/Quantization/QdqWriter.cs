@@ -1,0 +1,156 @@
+using Onnx;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Quantization;
+
+/// <summary>
+/// Writes the plan into the graph as QuantizeLinear/DequantizeLinear pairs on activations and
+/// DequantizeLinear on integer weights and int32 biases: the QDQ format ONNX Runtime turns into
+/// integer kernels.
+/// </summary>
+internal sealed class QdqWriter
+{
+    private readonly GraphProto _graph;
+    private readonly GraphIndex _index;
+    private readonly HashSet<string> _names;
+
+    private QdqWriter(GraphProto graph)
+    {
+        _graph = graph;
+        _index = new GraphIndex(graph);
+        _names = graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)).ToHashSet();
+    }
+
+    /// <summary>Returns a new model; <paramref name="model"/> is not modified.</summary>
+    public static ModelProto Write(
+        ModelProto model,
+        QuantizationPlan plan,
+        IReadOnlyDictionary<string, QuantizationParameters> activations,
+        IReadOnlyDictionary<NodeProto, QuantizationParameters> weights)
+    {
+        var result = model.Clone();
+        var writer = new QdqWriter(result.Graph);
+
+        // The plan refers to nodes of the original model; map them to the clone by position.
+        var nodeMap = new Dictionary<NodeProto, NodeProto>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < model.Graph.Node.Count; i++) nodeMap[model.Graph.Node[i]] = result.Graph.Node[i];
+
+        foreach (var op in plan.Ops)
+        {
+            var node = nodeMap[op.Node];
+            if (op.Weight is { } w && weights.TryGetValue(op.Node, out var wp))
+            {
+                writer.QuantizeWeight(node, w, wp);
+                if (op.BiasIndex is int b)
+                {
+                    var inputParams = activations[op.ActivationInputs[0]];
+                    writer.QuantizeBias(node, b, RangeMath.Bias(inputParams.Scale[0], wp.Scale, wp.Axis is null ? null : 0));
+                }
+            }
+        }
+
+        foreach (var tensor in plan.ActivationTensors)
+        {
+            writer.QuantizeActivation(tensor, activations[tensor]);
+        }
+
+        writer.RemoveUnusedInitializers();
+        writer.SortTopologically();
+        return result;
+    }
+
+    private void QuantizeActivation(string tensor, QuantizationParameters p)
+    {
+        if (_index.GraphInputs.Contains(tensor) && _index.GraphOutputs.Contains(tensor)) return;
+        string scale = Unique(tensor + "_scale"), zeroPoint = Unique(tensor + "_zero_point"), quantized = Unique(tensor + "_quantized");
+        _graph.Initializer.Add(TensorData.FromFloats(scale, [], p.Scale));
+        _graph.Initializer.Add(ZeroPointTensor(zeroPoint, [], p));
+
+        string source = tensor, dequantized;
+        if (_index.GraphOutputs.Contains(tensor))
+        {
+            // Keep the public output name: the producer writes a renamed float tensor and the DQ output takes the name.
+            source = Unique(tensor + "_float");
+            foreach (var o in _index.Producer(tensor)!.Output.Select((name, i) => (name, i)).Where(x => x.name == tensor).ToList())
+            {
+                _index.Producer(tensor)!.Output[o.i] = source;
+            }
+
+            dequantized = tensor;
+        }
+        else
+        {
+            dequantized = Unique(tensor + "_dequantized");
+            foreach (var use in _index.Consumers(tensor)) use.Node.Input[use.InputIndex] = dequantized;
+        }
+
+        _graph.Node.Add(new NodeProto { OpType = "QuantizeLinear", Name = Unique(tensor + "_QuantizeLinear"), Input = { source, scale, zeroPoint }, Output = { quantized } });
+        _graph.Node.Add(new NodeProto { OpType = "DequantizeLinear", Name = Unique(tensor + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { dequantized } });
+    }
+
+    private void QuantizeWeight(NodeProto node, WeightInput w, QuantizationParameters p)
+    {
+        var tensor = _index.Initializer(w.Tensor)!;
+        var values = TensorData.ToFloats(tensor);
+        var shape = TensorData.Shape(tensor);
+        var q = WeightQuantizer.Quantize(values, shape, p, v => (sbyte)v);
+        string name = Unique(w.Tensor + "_quantized");
+        _graph.Initializer.Add(TensorData.Create<sbyte>(name, shape, q, TensorData.Int8));
+        node.Input[w.InputIndex] = Dequantize(name, w.Tensor, p);
+    }
+
+    private void QuantizeBias(NodeProto node, int biasIndex, QuantizationParameters p)
+    {
+        var tensor = _index.Initializer(node.Input[biasIndex])!;
+        var values = TensorData.ToFloats(tensor);
+        var q = WeightQuantizer.Quantize(values, TensorData.Shape(tensor), p, v => v);
+        string name = Unique(tensor.Name + "_quantized");
+        _graph.Initializer.Add(TensorData.Create<int>(name, TensorData.Shape(tensor), q, TensorData.Int32));
+        node.Input[biasIndex] = Dequantize(name, tensor.Name, p);
+    }
+
+    private string Dequantize(string quantized, string stem, QuantizationParameters p)
+    {
+        long[] dims = p.PerChannel ? [p.Scale.Length] : [];
+        string scale = Unique(stem + "_scale"), zeroPoint = Unique(stem + "_zero_point"), output = Unique(stem + "_dequantized");
+        _graph.Initializer.Add(TensorData.FromFloats(scale, dims, p.Scale));
+        _graph.Initializer.Add(ZeroPointTensor(zeroPoint, dims, p));
+        var dq = new NodeProto { OpType = "DequantizeLinear", Name = Unique(stem + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { output } };
+        if (p.Axis is int axis) dq.SetInt("axis", axis);
+        _graph.Node.Add(dq);
+        return output;
+    }
+
+    private static TensorProto ZeroPointTensor(string name, long[] dims, QuantizationParameters p) => p.Type.OnnxType switch
+    {
+        TensorData.UInt8 => TensorData.Create<byte>(name, dims, p.ZeroPoint.Select(z => (byte)z).ToArray(), TensorData.UInt8),
+        TensorData.Int8 => TensorData.Create<sbyte>(name, dims, p.ZeroPoint.Select(z => (sbyte)z).ToArray(), TensorData.Int8),
+        TensorData.Int32 => TensorData.Create<int>(name, dims, p.ZeroPoint, TensorData.Int32),
+        _ => throw new InvalidOperationException($"No zero-point writer for {p.Type}."),
+    };
+
+    private void RemoveUnusedInitializers()
+    {
+        var used = _graph.Node.SelectMany(n => n.Input).Concat(_graph.Output.Select(o => o.Name)).ToHashSet();
+        foreach (var init in _graph.Initializer.Where(i => !used.Contains(i.Name)).ToList())
+        {
+            _graph.Initializer.Remove(init);
+            var asInput = _graph.Input.FirstOrDefault(i => i.Name == init.Name);
+            if (asInput is not null) _graph.Input.Remove(asInput);
+        }
+    }
+
+    private void SortTopologically()
+    {
+        var sorted = new GraphIndex(_graph).TopologicalOrder.ToList();
+        _graph.Node.Clear();
+        _graph.Node.AddRange(sorted);
+    }
+
+    private string Unique(string name)
+    {
+        var candidate = name;
+        for (int i = 1; !_names.Add(candidate); i++) candidate = $"{name}_{i}";
+        return candidate;
+    }
+}

@@ -1,0 +1,75 @@
+using PtqSharp.Hardware;
+
+namespace PtqSharp.Quantization;
+
+/// <summary>POT/NNCF presets: how activations are quantized. Weights are symmetric in both.</summary>
+public enum QuantizationPreset
+{
+    /// <summary>Symmetric activations: fastest kernels everywhere.</summary>
+    Performance,
+
+    /// <summary>Asymmetric activations: better for tensors whose range is not centred on zero.</summary>
+    Mixed,
+}
+
+/// <summary>
+/// Where to narrow weights to 7 bits so the u8 x s8 multiply-add of CPUs without VNNI (AVX2, AVX-512
+/// without VNNI) cannot saturate its int16 intermediate.
+/// </summary>
+public enum OverflowFix
+{
+    /// <summary>Only the first weighted layers, whose inputs (raw images) fill the uint8 range most.</summary>
+    FirstLayer,
+
+    /// <summary>Every weighted layer: exact on any CPU, at some cost in weight precision.</summary>
+    All,
+
+    /// <summary>Full 8-bit weights everywhere: for VNNI CPUs and GPUs.</summary>
+    None,
+}
+
+/// <summary>Nodes that stay in float: by exact name, by regular expression over names, or by op type.</summary>
+public sealed record IgnoredScope
+{
+    public static readonly IgnoredScope Empty = new();
+
+    public IReadOnlyList<string> Names { get; init; } = [];
+
+    /// <summary>.NET regular expressions matched against the whole node name.</summary>
+    public IReadOnlyList<string> Patterns { get; init; } = [];
+
+    public IReadOnlyList<string> Types { get; init; } = [];
+
+    public bool IsEmpty => Names.Count == 0 && Patterns.Count == 0 && Types.Count == 0;
+}
+
+/// <summary>Settings of Default Quantization. Defaults follow POT and NNCF.</summary>
+public sealed record QuantizationOptions
+{
+    public QuantizationPreset Preset { get; init; } = QuantizationPreset.Performance;
+
+    public TargetDevice TargetDevice { get; init; } = TargetDevice.Any;
+
+    /// <summary>Number of calibration samples drawn from the dataset.</summary>
+    public int SubsetSize { get; init; } = 300;
+
+    /// <summary>Samples per inference during calibration; needs a dynamic batch dimension when above 1.</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>Seed of the subset sampling; the same seed and data give the same model.</summary>
+    public int Seed { get; init; }
+
+    public IgnoredScope IgnoredScope { get; init; } = IgnoredScope.Empty;
+
+    public OverflowFix OverflowFix { get; init; } = OverflowFix.FirstLayer;
+
+    /// <summary>Samples not used for calibration on which FP32 and INT8 outputs are compared; 0 to skip.</summary>
+    public int HoldOutSize { get; init; } = 100;
+
+    internal void Validate()
+    {
+        if (SubsetSize < 1) ThrowHelper.Throw($"Subset size must be at least 1 (got {SubsetSize}).");
+        if (BatchSize < 1) ThrowHelper.Throw($"Batch size must be at least 1 (got {BatchSize}).");
+        if (HoldOutSize < 0) ThrowHelper.Throw($"Hold-out size cannot be negative (got {HoldOutSize}).");
+    }
+}

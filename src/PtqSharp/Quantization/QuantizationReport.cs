@@ -1,0 +1,46 @@
+using PtqSharp.Evaluation;
+
+namespace PtqSharp.Quantization;
+
+/// <summary>How many ops of one type were quantized.</summary>
+public sealed record OpTypeCount(string OpType, int Quantized, int Total);
+
+/// <summary>A quantizable op left in float, and why.</summary>
+public sealed record SkippedNode(string Name, string OpType, string Reason);
+
+/// <summary>What Default Quantization did and how close the result is to the float model.</summary>
+public sealed record QuantizationReport
+{
+    public required string TargetDevice { get; init; }
+
+    public required QuantizationPreset Preset { get; init; }
+
+    public required OverflowFix OverflowFix { get; init; }
+
+    public required int OriginalOpset { get; init; }
+
+    public required IReadOnlyList<OpTypeCount> OpTypes { get; init; }
+
+    public required IReadOnlyList<SkippedNode> Skipped { get; init; }
+
+    public int QuantizedOps => OpTypes.Sum(o => o.Quantized);
+
+    public int QuantizableOps => OpTypes.Sum(o => o.Total);
+
+    public required int ActivationQuantizers { get; init; }
+
+    public required long SizeBefore { get; init; }
+
+    public required long SizeAfter { get; init; }
+
+    public required int CalibrationSamples { get; init; }
+
+    /// <summary>FP32 vs INT8 on samples not used for calibration; null if none were held out.</summary>
+    public OutputAgreement? HoldOutAgreement { get; init; }
+
+    public required FusedKernelReport Kernels { get; init; }
+
+    public required TimeSpan CalibrationTime { get; init; }
+
+    public required TimeSpan TotalTime { get; init; }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Evaluation;
+using PtqSharp.Hardware;
+using PtqSharp.Onnx;
+using PtqSharp.Statistics;
+
+namespace PtqSharp.Quantization;
+
+/// <summary>The quantized model and its report.</summary>
+public sealed class QuantizationResult
+{
+    internal QuantizationResult(ModelProto model, QuantizationReport report)
+    {
+        Model = model;
+        Report = report;
+    }
+
+    public ModelProto Model { get; }
+
+    public QuantizationReport Report { get; }
+
+    /// <summary>Writes the model whole or not at all.</summary>
+    public void Save(string path) => OnnxModelIO.Save(Model, path);
+}
+
+/// <summary>
+/// Default Quantization: an FP32 or FP16 ONNX model plus a few hundred unlabeled samples in, an INT8
+/// QDQ model out. The entry point of the library, like <c>nncf.quantize</c>.
+/// </summary>
+public static class Quantizer
+{
+    /// <summary>Quantizes the model at <paramref name="modelPath"/>; the file is only read.</summary>
+    public static QuantizationResult Quantize(
+        string modelPath, Dataset calibrationData, QuantizationOptions? options = null,
+        IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Quantize(OnnxModelIO.Load(modelPath), calibrationData, options, progress, cancellationToken);
+
+    /// <summary>Quantizes a loaded model; <paramref name="model"/> is not modified.</summary>
+    public static QuantizationResult Quantize(
+        ModelProto model, Dataset calibrationData, QuantizationOptions? options = null,
+        IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new QuantizationOptions();
+        var total = Stopwatch.StartNew();
+        var rules = HardwareConfig.For(options.TargetDevice);
+        var output = DefaultQuantization.Run(model, calibrationData, options, rules, progress, cancellationToken);
+        var calibrationTime = total.Elapsed;
+
+        OutputAgreement? agreement = null;
+        if (output.Split.HoldOut.Count > 0)
+        {
+            progress?.Report(new CalibrationProgress("Comparing FP32 and INT8 on held-out samples", 0, 1));
+            agreement = ModelComparison.Agreement(model, output.Model, calibrationData, output.Split.HoldOut);
+        }
+
+        progress?.Report(new CalibrationProgress("Checking integer kernels", 0, 1));
+        var kernels = FusedKernelReport.For(output.Model);
+        var report = new QuantizationReport
+        {
+            TargetDevice = rules.Name,
+            Preset = options.Preset,
+            OverflowFix = options.OverflowFix,
+            OriginalOpset = output.OriginalOpset,
+            OpTypes = CountOpTypes(output.Plan),
+            Skipped = output.Plan.Skipped.Select(s => new SkippedNode(s.Node.Name, s.Node.OpType, s.Reason)).ToList(),
+            ActivationQuantizers = output.Plan.Groups.Sum(g => g.Tensors.Count),
+            SizeBefore = model.CalculateSize(),
+            SizeAfter = output.Model.CalculateSize(),
+            CalibrationSamples = output.Split.Calibration.Count,
+            HoldOutAgreement = agreement,
+            Kernels = kernels,
+            CalibrationTime = calibrationTime,
+            TotalTime = total.Elapsed,
+        };
+        return new QuantizationResult(output.Model, report);
+    }
+
+    private static List<OpTypeCount> CountOpTypes(QuantizationPlan plan)
+    {
+        var quantized = plan.Ops.GroupBy(o => o.Node.OpType).ToDictionary(g => g.Key, g => g.Count());
+        var skipped = plan.Skipped.GroupBy(s => s.Node.OpType).ToDictionary(g => g.Key, g => g.Count());
+        return quantized.Keys.Union(skipped.Keys).Order(StringComparer.Ordinal)
+            .Select(t => new OpTypeCount(t, quantized.GetValueOrDefault(t), quantized.GetValueOrDefault(t) + skipped.GetValueOrDefault(t)))
+            .ToList();
+    }
+}

@@ -1,0 +1,208 @@
+using Onnx;
+using PtqSharp.Hardware;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Quantization;
+
+/// <summary>
+/// Decides where quantizers go so that ONNX Runtime can fuse them into integer kernels:
+/// <list type="bullet">
+/// <item>inputs of quantizable ops (per the device rules) get activation quantizers, constant weights get weight quantizers;</item>
+/// <item>outputs of ops with integer-output kernels (Conv, Add, pools) are quantized after any Relu/Clip that directly follows, which the runtime then folds away;</item>
+/// <item>ops that only move data (MaxPool, Reshape, ...) carry their input's quantizer to their output with the same scale, so the runtime can drop the Q/DQ pair around them;</item>
+/// <item>Concat inputs and output share one scale.</item>
+/// </list>
+/// </summary>
+internal static class QuantizerPlacement
+{
+    private static readonly HashSet<string> WeightedOps = new() { "Conv", "ConvTranspose", "MatMul", "Gemm" };
+
+    public static QuantizationPlan Plan(GraphIndex index, HardwareConfig rules, IgnoredScopeMatcher ignored)
+    {
+        var ops = new List<QuantizedOp>();
+        var skipped = new List<SkippedOp>();
+        var groups = new UnionFind();
+
+        foreach (var node in index.TopologicalOrder)
+        {
+            if (node.Domain is not ("" or "ai.onnx") || !rules.Operations.TryGetValue(node.OpType, out var rule)) continue;
+            if (ignored.IsIgnored(node))
+            {
+                skipped.Add(new SkippedOp(node, "in the ignored scope"));
+                continue;
+            }
+
+            var op = TryQuantize(index, rules, node, rule, out var reason);
+            if (op is null)
+            {
+                skipped.Add(new SkippedOp(node, reason!));
+                continue;
+            }
+
+            ops.Add(op);
+            foreach (var t in op.ActivationInputs) groups.Add(t);
+            if (rule.SharedScale)
+            {
+                foreach (var t in op.ActivationInputs.Skip(1)) groups.Union(op.ActivationInputs[0], t);
+            }
+
+            if (rule.QuantizeOutput)
+            {
+                var tail = FusionTail(index, rules, ignored, node.Output[0]);
+                groups.Add(tail);
+                if (rule.SharedScale) groups.Union(op.ActivationInputs[0], tail);
+            }
+        }
+
+        // Carry quantization through data-movement ops, in topological order so chains propagate.
+        foreach (var node in index.TopologicalOrder)
+        {
+            if (!rules.PassThrough.Contains(node.OpType) || node.Domain is not ("" or "ai.onnx") || ignored.IsIgnored(node)) continue;
+            if (node.Input.Count == 0 || !groups.Contains(node.Input[0])) continue;
+            foreach (var output in node.Output.Where(o => o.Length > 0 && IsFloat(index, o)))
+            {
+                groups.Add(output);
+                groups.Union(node.Input[0], output);
+            }
+        }
+
+        var firstLayers = FirstWeightedLayers(index, ops);
+        return new QuantizationPlan(ops, groups.Groups().Select(g => new ActivationGroup(g)).ToList(), firstLayers, skipped);
+    }
+
+    private static QuantizedOp? TryQuantize(GraphIndex index, HardwareConfig rules, NodeProto node, OperationRule rule, out string? reason)
+    {
+        reason = null;
+        var inputs = rule.Inputs ?? Enumerable.Range(0, node.Input.Count).ToList();
+        var activations = new List<string>();
+        WeightInput? weight = null;
+        foreach (int i in inputs)
+        {
+            if (i >= node.Input.Count || node.Input[i].Length == 0) continue;
+            var tensor = node.Input[i];
+            if (!IsFloat(index, tensor))
+            {
+                reason = $"input '{tensor}' is not floating point";
+                return null;
+            }
+
+            if (index.IsConstant(tensor))
+            {
+                if (rule.ActivationsOnly || !WeightedOps.Contains(node.OpType))
+                {
+                    reason = $"input '{tensor}' is a constant and this op is quantized only between activations";
+                    return null;
+                }
+
+                weight = new WeightInput(i, tensor, rules.Weights.Granularity == "per_channel" ? ChannelAxis(node, i, index.Initializer(tensor)!) : null);
+            }
+            else
+            {
+                activations.Add(tensor);
+            }
+        }
+
+        if (activations.Count == 0)
+        {
+            reason = "it has no activation input";
+            return null;
+        }
+
+        int? bias = null;
+        if (rule.Bias is int b && b < node.Input.Count && node.Input[b].Length > 0 && weight is not null
+            && index.Initializer(node.Input[b]) is { } biasTensor && index.IsConstant(node.Input[b]) && biasTensor.Dims.Count == 1
+            && TensorData.IsFloat(biasTensor.DataType))
+        {
+            bias = b;
+        }
+
+        return new QuantizedOp(node, activations, weight, bias);
+    }
+
+    /// <summary>Axis of output channels in a weight, or null where per-channel is not meaningful.</summary>
+    private static int? ChannelAxis(NodeProto node, int inputIndex, TensorProto weight)
+    {
+        int rank = weight.Dims.Count;
+        return node.OpType switch
+        {
+            "Conv" when inputIndex == 1 => 0,
+            "ConvTranspose" when inputIndex == 1 && node.GetInt("group", 1) == 1 => 1,
+            "Gemm" when inputIndex == 1 => node.GetInt("transB", 0) != 0 ? 0 : 1,
+            "MatMul" when inputIndex == 1 && rank == 2 => 1,
+            _ => null,
+        };
+    }
+
+    /// <summary>The tensor to quantize for an op's output: after Relu/Clip that only it feeds, so the runtime folds them into the integer kernel.</summary>
+    private static string FusionTail(GraphIndex index, HardwareConfig rules, IgnoredScopeMatcher ignored, string tensor)
+    {
+        while (!index.GraphOutputs.Contains(tensor))
+        {
+            var uses = index.Consumers(tensor);
+            if (uses.Count != 1) break;
+            var next = uses[0].Node;
+            if (!rules.FusableActivations.Contains(next.OpType) || ignored.IsIgnored(next) || uses[0].InputIndex != 0) break;
+            if (next.OpType == "Clip" && next.Input.Skip(1).Any(i => i.Length > 0 && !index.IsConstant(i))) break;
+            tensor = next.Output[0];
+        }
+
+        return tensor;
+    }
+
+    /// <summary>Quantized weighted ops with no weighted op upstream: they see the raw model input.</summary>
+    private static HashSet<NodeProto> FirstWeightedLayers(GraphIndex index, List<QuantizedOp> ops)
+    {
+        var memo = new Dictionary<string, bool>();
+        bool HasWeightedUpstream(string tensor)
+        {
+            if (memo.TryGetValue(tensor, out var known)) return known;
+            memo[tensor] = false; // guards cycles
+            var producer = index.Producer(tensor);
+            bool result = producer is not null &&
+                (WeightedOps.Contains(producer.OpType) || producer.Input.Where(i => i.Length > 0 && !index.IsConstant(i)).Any(HasWeightedUpstream));
+            memo[tensor] = result;
+            return result;
+        }
+
+        return ops.Where(o => o.Weight is not null && !o.ActivationInputs.Any(HasWeightedUpstream)).Select(o => o.Node).ToHashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+    }
+
+    private static bool IsFloat(GraphIndex index, string tensor) => index.ElementType(tensor) is not int t || TensorData.IsFloat(t);
+
+    /// <summary>Disjoint sets of tensor names that must share one quantizer.</summary>
+    private sealed class UnionFind
+    {
+        private readonly Dictionary<string, string> _parent = new();
+        private readonly List<string> _order = new();
+
+        public bool Contains(string t) => _parent.ContainsKey(t);
+
+        public void Add(string t)
+        {
+            if (_parent.TryAdd(t, t)) _order.Add(t);
+        }
+
+        public void Union(string a, string b)
+        {
+            Add(a);
+            Add(b);
+            var ra = Find(a);
+            var rb = Find(b);
+            if (ra != rb) _parent[rb] = ra;
+        }
+
+        public IEnumerable<List<string>> Groups() =>
+            _order.GroupBy(Find).Select(g => g.ToList());
+
+        private string Find(string t)
+        {
+            while (_parent[t] != t)
+            {
+                _parent[t] = _parent[_parent[t]];
+                t = _parent[t];
+            }
+
+            return t;
+        }
+    }
+}

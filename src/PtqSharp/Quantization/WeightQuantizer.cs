@@ -1,0 +1,25 @@
+namespace PtqSharp.Quantization;
+
+/// <summary>Quantizes constant tensors with known parameters (per tensor or per channel along an axis).</summary>
+internal static class WeightQuantizer
+{
+    public static T[] Quantize<T>(ReadOnlySpan<float> values, IReadOnlyList<long> shape, QuantizationParameters p, Func<int, T> cast)
+    {
+        var result = new T[values.Length];
+        long inner = 1;
+        int channels = 1;
+        if (p.Axis is int axis)
+        {
+            channels = (int)shape[axis];
+            for (int d = axis + 1; d < shape.Count; d++) inner *= shape[d];
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            int c = p.Axis is null ? 0 : (int)(i / inner % channels);
+            result[i] = cast(p.Quantize(values[i], c));
+        }
+
+        return result;
+    }
+}

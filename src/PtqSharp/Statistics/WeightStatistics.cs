@@ -1,0 +1,32 @@
+using System.Numerics.Tensors;
+
+namespace PtqSharp.Statistics;
+
+/// <summary>Ranges of constant weights, per output channel along an axis or for the whole tensor.</summary>
+public static class WeightStatistics
+{
+    /// <summary>Absolute maximum of each slice along <paramref name="axis"/>; a single value when axis is null.</summary>
+    public static float[] AbsMaxPerChannel(ReadOnlySpan<float> values, IReadOnlyList<long> shape, int? axis)
+    {
+        if (axis is not int a)
+        {
+            return [values.Length == 0 ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(values))];
+        }
+
+        int channels = (int)shape[a];
+        long inner = 1;
+        for (int d = a + 1; d < shape.Count; d++) inner *= shape[d];
+        long outer = values.Length / (channels * inner);
+        var result = new float[channels];
+        for (long o = 0; o < outer; o++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                var slice = values.Slice((int)((o * channels + c) * inner), (int)inner);
+                if (slice.Length > 0) result[c] = MathF.Max(result[c], MathF.Abs(TensorPrimitives.MaxMagnitude(slice)));
+            }
+        }
+
+        return result;
+    }
+}
