@@ -1,0 +1,128 @@
+using System.Runtime.InteropServices;
+using Onnx;
+using PtqSharp.Evaluation;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
+using PtqSharp.Tests.Data;
+
+namespace PtqSharp.Tests.Quantization;
+
+public class QdqWriterTests
+{
+    private static ModelProto TwoConvModel()
+    {
+        var b = new GraphBuilder().Input("x", -1, 3, 16, 16).Output("y", -1, 8, 8, 8);
+        var c1 = b.Conv("conv1", "x", 3, 8);
+        var r1 = b.Relu("relu1", c1);
+        b.Node("MaxPool", "pool", [r1], ["p"], n => { n.SetInts("kernel_shape", [2, 2]); n.SetInts("strides", [2, 2]); });
+        var c2 = b.Conv("conv2", "p", 8, 8);
+        b.Node("Relu", "relu2", [c2], ["y"]);
+        return b.Build();
+    }
+
+    private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null) =>
+        Quantizer.Quantize(model, RandomData.Samples(40, [1, 3, 16, 16], scale: 2f), options ?? new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10 });
+
+    private static sbyte[] Int8(TensorProto t) => MemoryMarshal.Cast<byte, sbyte>(t.RawData.Span).ToArray();
+
+    [Fact]
+    public void Writes_int8_per_channel_weights_int32_bias_and_uint8_activations()
+    {
+        var model = Quantize(TwoConvModel()).Model;
+        var g = model.Graph;
+        var inits = g.Initializer.ToDictionary(i => i.Name);
+
+        var conv2 = g.Node.Single(n => n.Name == "conv2");
+        var weightDq = g.Node.Single(n => n.Output[0] == conv2.Input[1]);
+        Assert.Equal("DequantizeLinear", weightDq.OpType);
+        Assert.Equal(0, weightDq.GetInt("axis", -1));
+        Assert.Equal(TensorData.Int8, inits[weightDq.Input[0]].DataType);
+        Assert.Equal([8L], inits[weightDq.Input[1]].Dims);
+        Assert.All(Int8(inits[weightDq.Input[0]]), v => Assert.InRange(v, -127, 127));
+
+        var biasDq = g.Node.Single(n => n.Output[0] == conv2.Input[2]);
+        Assert.Equal(TensorData.Int32, inits[biasDq.Input[0]].DataType);
+
+        var actDq = g.Node.Single(n => n.Output[0] == conv2.Input[0]);
+        Assert.Equal(TensorData.UInt8, inits[actDq.Input[2]].DataType);
+
+        // Bias scale = input scale x weight scale, channel by channel.
+        float inScale = TensorData.ToFloats(inits[actDq.Input[1]])[0];
+        var wScale = TensorData.ToFloats(inits[weightDq.Input[1]]);
+        var bScale = TensorData.ToFloats(inits[biasDq.Input[1]]);
+        for (int c = 0; c < 8; c++) Assert.Equal(inScale * wScale[c], bScale[c], 1e-9f);
+
+        // MaxPool in and out share one quantizer, so the runtime can drop the pair around it.
+        var pool = g.Node.Single(n => n.Name == "pool");
+        var poolInDq = g.Node.Single(n => n.Output[0] == pool.Input[0]);
+        Assert.Equal(TensorData.ToFloats(inits[poolInDq.Input[1]]), TensorData.ToFloats(inits[actDq.Input[1]]));
+        Assert.Equal(inits[poolInDq.Input[2]].RawData, inits[actDq.Input[2]].RawData);
+    }
+
+    [Fact]
+    public void Graph_output_keeps_its_name_and_the_input_model_is_untouched()
+    {
+        var original = TwoConvModel();
+        var before = original.Clone();
+        var model = Quantize(original).Model;
+        Assert.Equal(before, original);
+        Assert.Equal("y", model.Graph.Output.Single().Name);
+        Assert.Equal("DequantizeLinear", model.Graph.Node.Single(n => n.Output.Contains("y")).OpType);
+    }
+
+    [Fact]
+    public void Overflow_fix_narrows_only_the_first_layer_by_default_and_every_layer_with_all()
+    {
+        int MaxAbs(ModelProto m, string conv)
+        {
+            var node = m.Graph.Node.Single(n => n.Name == conv);
+            var dq = m.Graph.Node.Single(n => n.Output[0] == node.Input[1]);
+            return Int8(m.Graph.Initializer.Single(i => i.Name == dq.Input[0])).Max(v => Math.Abs((int)v));
+        }
+
+        var first = Quantize(TwoConvModel()).Model;
+        Assert.Equal(64, MaxAbs(first, "conv1"));
+        Assert.Equal(127, MaxAbs(first, "conv2"));
+
+        var all = Quantize(TwoConvModel(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.All }).Model;
+        Assert.Equal(64, MaxAbs(all, "conv2"));
+
+        var none = Quantize(TwoConvModel(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.None }).Model;
+        Assert.Equal(127, MaxAbs(none, "conv1"));
+    }
+
+    [Theory]
+    [InlineData(QuantizationPreset.Performance)]
+    [InlineData(QuantizationPreset.Mixed)]
+    public void Quantized_convs_run_as_fused_integer_kernels_and_track_the_float_model(QuantizationPreset preset)
+    {
+        var result = Quantize(TwoConvModel(), new QuantizationOptions { Preset = preset, SubsetSize = 30, HoldOutSize = 10 });
+        Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
+        Assert.Equal(0, result.Report.Kernels.FloatComputeCount);
+        Assert.NotNull(result.Report.HoldOutAgreement);
+        Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {result.Report.HoldOutAgreement.MeanCosine}");
+        Assert.Equal(10, result.Report.HoldOutAgreement.Samples);
+    }
+
+    [Fact]
+    public void Mixed_preset_gives_asymmetric_zero_points()
+    {
+        var model = Quantize(TwoConvModel(), new QuantizationOptions { Preset = QuantizationPreset.Mixed, SubsetSize = 30, HoldOutSize = 0 }).Model;
+        var conv1 = model.Graph.Node.Single(n => n.Name == "conv1");
+        var dq = model.Graph.Node.Single(n => n.Output[0] == conv1.Input[0]);
+        var zp = model.Graph.Initializer.Single(i => i.Name == dq.Input[2]).RawData[0];
+        Assert.NotEqual(128, zp); // inputs uniform in [-2, 2] but the averaged min/max are not exactly symmetric
+        Assert.InRange(zp, 100, 156);
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_model_and_another_seed_a_different_subset()
+    {
+        var options = new QuantizationOptions { SubsetSize = 10, HoldOutSize = 0, Seed = 7 };
+        var a = Quantize(TwoConvModel(), options).Model;
+        var b = Quantize(TwoConvModel(), options).Model;
+        var c = Quantize(TwoConvModel(), options with { Seed = 8 }).Model;
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+}

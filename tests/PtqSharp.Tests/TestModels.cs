@@ -1,0 +1,91 @@
+using System.Reflection;
+using Onnx;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Tests;
+
+/// <summary>Builds small ONNX models in code, and finds the shipped and packaged ones.</summary>
+internal sealed class GraphBuilder
+{
+    private readonly GraphProto _graph = new() { Name = "test" };
+    private readonly Random _random = new(42);
+    private int _opset = 13;
+
+    public GraphBuilder Input(string name, params long[] shape) { _graph.Input.Add(ValueInfo(name, TensorData.Float, shape)); return this; }
+
+    public GraphBuilder Output(string name, params long[] shape) { _graph.Output.Add(ValueInfo(name, TensorData.Float, shape)); return this; }
+
+    public GraphBuilder Opset(int opset) { _opset = opset; return this; }
+
+    public string Weight(string name, params long[] shape)
+    {
+        var values = new float[shape.Aggregate(1L, (a, d) => a * d)];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(_random.NextDouble() * 2 - 1) * 0.5f;
+        return Initializer(name, shape, values);
+    }
+
+    public string Initializer(string name, long[] shape, float[] values)
+    {
+        _graph.Initializer.Add(TensorData.FromFloats(name, shape, values));
+        return name;
+    }
+
+    public NodeProto Node(string op, string name, string[] inputs, string[] outputs, Action<NodeProto>? configure = null)
+    {
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        configure?.Invoke(node);
+        _graph.Node.Add(node);
+        return node;
+    }
+
+    /// <summary>3x3 Conv with padding 1, weights and bias.</summary>
+    public string Conv(string name, string input, int cin, int cout)
+    {
+        var w = Weight(name + ".w", cout, cin, 3, 3);
+        var b = Weight(name + ".b", cout);
+        Node("Conv", name, [input, w, b], [name + "_out"], n => { n.SetInts("pads", [1, 1, 1, 1]); n.SetInts("kernel_shape", [3, 3]); });
+        return name + "_out";
+    }
+
+    public string Relu(string name, string input)
+    {
+        Node("Relu", name, [input], [name + "_out"]);
+        return name + "_out";
+    }
+
+    public ModelProto Build()
+    {
+        var model = new ModelProto { IrVersion = _opset >= 13 ? 7 : 3, ProducerName = "PtqSharp.Tests", Graph = _graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = _opset });
+        return model;
+    }
+
+    public static ValueInfoProto ValueInfo(string name, int type, long[] shape)
+    {
+        var tensor = new TypeProto.Types.Tensor { ElemType = type, Shape = new TensorShapeProto() };
+        foreach (var d in shape) tensor.Shape.Dim.Add(d > 0 ? new TensorShapeProto.Types.Dimension { DimValue = d } : new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensor } };
+    }
+}
+
+internal static class TestPaths
+{
+    private static string Metadata(string key) =>
+        typeof(TestPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
+
+    public static string RepoRoot => Path.GetFullPath(Metadata("RepoRoot"));
+
+    public static string ResNet18 => Metadata("ResNet18Path");
+
+    public static string Sample => Path.Combine(RepoRoot, "samples", "fashion-mnist");
+
+    public static string SampleModel => Path.Combine(Sample, "model.onnx");
+
+    public static string NewTempDir()
+    {
+        var dir = Directory.CreateTempSubdirectory("ptq-test-").FullName;
+        return dir;
+    }
+}
