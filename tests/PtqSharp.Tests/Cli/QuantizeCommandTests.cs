@@ -1,0 +1,109 @@
+using PtqSharp.Onnx;
+using PtqSharp.Tests.Data;
+
+namespace PtqSharp.Tests.Cli;
+
+[Collection("cli")]
+public class QuantizeCommandTests
+{
+    private static readonly string Model = TestPaths.SampleModel;
+    private static readonly string Calibration = Path.Combine(TestPaths.Sample, "calibration");
+
+    private static (int Code, string Output, string OutPath) Quantize(params string[] extra)
+    {
+        var outPath = Path.Combine(TestPaths.NewTempDir(), "out.onnx");
+        var args = new List<string> { "quantize", "--output", outPath };
+        if (!extra.Contains("--model")) args.AddRange(["--model", Model]);
+        args.AddRange(extra);
+        var (code, output) = CliRunner.Run(args.ToArray());
+        return (code, output, outPath);
+    }
+
+    private static void AssertFailed((int Code, string Output, string OutPath) r, params string[] mentions)
+    {
+        Assert.Equal(2, r.Code);
+        Assert.Contains("error:", r.Output);
+        foreach (var m in mentions) Assert.Contains(m, r.Output);
+        Assert.False(File.Exists(r.OutPath), "no output file may be written on failure");
+    }
+
+    [Fact]
+    public void Quantizes_the_sample_and_reports_accuracy_agreement_and_kernels()
+    {
+        var r = Quantize("--data", Calibration, "--mean", "72.9", "--scale", "90", "--subset-size", "100", "--hold-out", "50",
+            "--validation", Path.Combine(TestPaths.Sample, "validation"));
+        Assert.True(r.Code == 0, r.Output);
+        Assert.Contains("QLinearConv 4", r.Output);
+        Assert.Contains("Top-1 accuracy (500 labeled samples)", r.Output);
+        Assert.Contains("50 held-out samples", r.Output);
+        Assert.NotNull(OnnxModelIO.Load(r.OutPath));
+    }
+
+    [Fact]
+    public void Not_an_onnx_file()
+    {
+        var bad = Path.Combine(TestPaths.NewTempDir(), "bad.onnx");
+        File.WriteAllText(bad, "hello");
+        AssertFailed(Quantize("--model", bad, "--data", Calibration), "bad.onnx", "not a valid ONNX model");
+    }
+
+    [Fact]
+    public void Missing_data_folder()
+    {
+        AssertFailed(Quantize("--data", "/no/such/folder"), "/no/such/folder", "does not exist");
+    }
+
+    [Fact]
+    public void Empty_data_folder()
+    {
+        var empty = TestPaths.NewTempDir();
+        AssertFailed(Quantize("--data", empty), empty, "holds no images");
+    }
+
+    [Fact]
+    public void Output_path_equal_to_input()
+    {
+        var copy = Path.Combine(TestPaths.NewTempDir(), "m.onnx");
+        File.Copy(Model, copy);
+        var before = File.ReadAllBytes(copy);
+        var (code, output) = CliRunner.Run("quantize", "--model", copy, "--output", copy, "--data", Calibration);
+        Assert.Equal(2, code);
+        Assert.Contains("is the input model", output);
+        Assert.Equal(before, File.ReadAllBytes(copy));
+    }
+
+    [Fact]
+    public void Sample_with_the_wrong_shape_names_the_file_the_input_and_both_shapes()
+    {
+        var dir = TestPaths.NewTempDir();
+        File.WriteAllBytes(Path.Combine(dir, "s0.npy"), NpyTests.NpyBytes("<f4", [1, 1, 2, 2], NpyTests.Floats(1, 2, 3, 4)));
+        AssertFailed(Quantize("--data", dir), "s0.npy", "'image'", "[1x1x2x2]", "[batchx1x28x28]");
+    }
+
+    [Fact]
+    public void Sample_with_nan_names_the_file_and_input()
+    {
+        var dir = TestPaths.NewTempDir();
+        var values = new float[28 * 28];
+        values[5] = float.NaN;
+        File.WriteAllBytes(Path.Combine(dir, "nan.npy"), NpyTests.NpyBytes("<f4", [1, 1, 28, 28], NpyTests.Floats(values)));
+        AssertFailed(Quantize("--data", dir), "nan.npy", "'image'", "NaN");
+    }
+
+    [Fact]
+    public void Bad_option_values_are_errors_listing_the_choices()
+    {
+        AssertFailed(Quantize("--data", Calibration, "--preset", "fastest"), "--preset 'fastest'", "performance, mixed");
+        AssertFailed(Quantize("--data", Calibration, "--ignore-names", "conv9"), "'conv9' matches no node");
+    }
+
+    [Fact]
+    public void Inspect_lists_inputs_opset_and_quantizable_ops()
+    {
+        var (code, output) = CliRunner.Run("inspect", Model);
+        Assert.Equal(0, code);
+        Assert.Contains("opset 13", output);
+        Assert.Contains("image", output);
+        Assert.Contains("7 ops would be quantized", output);
+    }
+}
