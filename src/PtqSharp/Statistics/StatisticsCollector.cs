@@ -14,6 +14,8 @@ public readonly record struct CalibrationProgress(string Stage, int Done, int To
 /// </summary>
 internal static class StatisticsCollector
 {
+    private const long LargeObjectBudget = 64L << 20;
+
     public static Dictionary<string, MinMaxAggregator> Collect(
         ModelProto model, IReadOnlyList<string> tensors, Dataset data, IReadOnlyList<int> indices, int batchSize,
         IProgress<CalibrationProgress>? progress, CancellationToken cancellationToken)
@@ -28,6 +30,7 @@ internal static class StatisticsCollector
         var outputNames = outputs.SelectMany(o => new[] { o.MinOutput, o.MaxOutput }).ToArray();
         using var runOptions = new RunOptions();
         int done = 0;
+        long bytesSinceCollect = 0;
         foreach (var (batch, count) in SampleBatcher.Batches(data, indices, batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -52,6 +55,16 @@ internal static class StatisticsCollector
             }
 
             done += count;
+
+            // Each image-sized sample is a large-object-heap array that only a gen-2 collection frees;
+            // on a machine with plenty of RAM that comes late, so memory would grow with the subset size.
+            bytesSinceCollect += batch.Inputs.Values.Sum(t => (long)Buffer.ByteLength(t.Data));
+            if (bytesSinceCollect > LargeObjectBudget)
+            {
+                GC.Collect(2, GCCollectionMode.Forced, blocking: false);
+                bytesSinceCollect = 0;
+            }
+
             progress?.Report(new CalibrationProgress("Collecting statistics", done, indices.Count));
         }
 

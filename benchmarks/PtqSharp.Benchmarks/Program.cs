@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Reflection;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Evaluation;
+using PtqSharp.Execution;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
+
+// Prints the Default Quantization figures for the shipped sample and the ResNet18 backbone:
+// quantization time vs FP32 inference, peak memory at two subset sizes, FP32 vs INT8 latency,
+// and accuracy with each overflow-fix setting. Run: dotnet run -c Release --project benchmarks/PtqSharp.Benchmarks
+//
+// `memory <model> <subset>` is the child-process mode used for peak-memory figures.
+
+var root = FindRepoRoot();
+var sampleDir = Path.Combine(root, "samples", "fashion-mnist");
+var resnetPath = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "ResNet18Path").Value!;
+var models = new Dictionary<string, (string Path, ImagePreprocessing Prep)>
+{
+    ["sample"] = (Path.Combine(sampleDir, "model.onnx"), new() { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] }),
+    ["resnet18"] = (resnetPath, new() { Width = 224, Height = 224, Channels = 3, ColorOrder = ColorOrder.BGR, Mean = [110f] }),
+};
+var calibrationDir = Path.Combine(sampleDir, "calibration");
+
+if (args is ["memory", var which, var subsetText])
+{
+    var (path, prep) = models[which];
+    var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
+    Quantizer.Quantize(path, data, new QuantizationOptions { SubsetSize = int.Parse(subsetText), HoldOutSize = 0 });
+    Console.WriteLine(Bench.PeakRssMiB());
+    return;
+}
+
+Console.WriteLine($"PtqSharp Default Quantization benchmark, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+foreach (var (name, (path, prep)) in models)
+{
+    Console.WriteLine();
+    Console.WriteLine($"== {name}: {Path.GetFileName(path)}");
+    var model = OnnxModelIO.Load(path);
+    var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
+
+    // Warm up ONNX Runtime once so neither side pays first-load costs.
+    Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 2, HoldOutSize = 0 });
+
+    var sw = Stopwatch.StartNew();
+    var result = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0 });
+    var quantTime = sw.Elapsed;
+
+    var fp32Time = Bench.TimeInferences(model, data, 300);
+    Console.WriteLine($"quantization, 300 samples:   {quantTime.TotalSeconds,7:0.00} s  ({quantTime / fp32Time:0.00}x the time of 300 FP32 inferences, {fp32Time.TotalSeconds:0.00} s)");
+
+    var mem30 = Bench.ChildPeakMemory(name, 30);
+    var mem300 = Bench.ChildPeakMemory(name, 300);
+    Console.WriteLine($"peak memory (RSS):           subset 30: {mem30:0} MiB, subset 300: {mem300:0} MiB ({(mem300 / mem30 - 1) * 100:+0;-0}%)");
+
+    var fp32Latency = Bench.Latency(model, data);
+    var int8Latency = Bench.Latency(result.Model, data);
+    Console.WriteLine($"latency, 1 sample (median):  FP32 {fp32Latency:0.000} ms, INT8 {int8Latency:0.000} ms (INT8 = {int8Latency / fp32Latency:0.00}x FP32)");
+    Console.WriteLine($"integer kernels:             {string.Join(", ", result.Report.Kernels.IntegerKernelCounts.Select(kv => $"{kv.Key} {kv.Value}"))}; float Conv/MatMul/Gemm left: {result.Report.Kernels.FloatComputeCount}");
+    Console.WriteLine($"size:                        {result.Report.SizeBefore / 1024.0:0} KiB -> {result.Report.SizeAfter / 1024.0:0} KiB");
+
+    var split = SubsetSelector.Select(data.Count, 300, 0, 100);
+    foreach (var fix in new[] { OverflowFix.None, OverflowFix.FirstLayer, OverflowFix.All })
+    {
+        var q = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0, OverflowFix = fix }).Model;
+        var agreement = ModelComparison.Agreement(model, q, data, split.HoldOut);
+        string accuracy = string.Empty;
+        if (name == "sample")
+        {
+            var validation = ImageFolderDataset.ByClassFolder(Path.Combine(sampleDir, "validation"), prep);
+            accuracy = $", top-1 FP32 {ModelComparison.Top1(model, validation):P1} INT8 {ModelComparison.Top1(q, validation):P1}";
+        }
+
+        Console.WriteLine($"overflow fix {fix,-10}       cosine {agreement.MeanCosine:0.0000}, SQNR {agreement.SqnrDb:0.0} dB on {agreement.Samples} held-out samples{accuracy}");
+    }
+}
+
+static string FindRepoRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PtqSharp.slnx"))) dir = dir.Parent;
+    return dir?.FullName ?? throw new InvalidOperationException("Run the benchmark from inside the PtqSharp repository.");
+}
+
+internal static class Bench
+{
+    public static TimeSpan TimeInferences(ModelProto model, Dataset data, int count)
+    {
+        using var runner = new ModelRunner(model);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < count; i++) runner.Run(data.Get(i % data.Count));
+        return sw.Elapsed;
+    }
+
+    public static double Latency(ModelProto model, Dataset data, int runs = 50)
+    {
+        using var runner = new ModelRunner(model);
+        var sample = data.Get(0);
+        for (int i = 0; i < 5; i++) runner.Run(sample);
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            runner.Run(sample);
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+
+    public static double ChildPeakMemory(string model, int subset)
+    {
+        var exe = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet") start.ArgumentList.Add(typeof(Bench).Assembly.Location);
+        foreach (var a in new[] { "memory", model, subset.ToString() }) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return double.Parse(output.Trim().Split('\n')[^1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static string PeakRssMiB()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"));
+        var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return (kb / 1024.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
