@@ -33,6 +33,7 @@ internal static class DefaultQuantization
 
         var working = original.Clone();
         int originalOpset = OpsetUpgrader.Upgrade(working);
+        if (Float16Converter.HasFloat16(working)) Float16Converter.ToFloat32(working);
         var ignored = IgnoredScopeMatcher.Create(options.IgnoredScope, working.Graph);
 
         progress?.Report(new CalibrationProgress("Preprocessing (BatchNorm and constant folding)", 0, 1));

@@ -126,3 +126,27 @@ public class QdqWriterTests
         Assert.NotEqual(a, c);
     }
 }
+
+public class ConstantNodeWeightTests
+{
+    [Fact]
+    public void Weights_given_as_Constant_nodes_are_quantized_like_initializers()
+    {
+        var b = new GraphBuilder().Input("x", 1, 3, 8, 8).Output("y", 1, 4, 8, 8);
+        var w = b.Weight("w_values", 4, 3, 3, 3);
+        var model = b.Build();
+        var tensor = model.Graph.Initializer.Single(i => i.Name == w);
+        model.Graph.Initializer.Clear();
+        var constant = new NodeProto { OpType = "Constant", Name = "w_const", Output = { "w" } };
+        constant.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = tensor });
+        model.Graph.Node.Add(constant);
+        var conv = new NodeProto { OpType = "Conv", Name = "conv", Input = { "x", "w" }, Output = { "y" } };
+        conv.SetInts("pads", [1, 1, 1, 1]);
+        model.Graph.Node.Add(conv);
+
+        var result = Quantizer.Quantize(model, RandomData.Samples(20, [1, 3, 8, 8]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
+        Assert.Equal(1, result.Report.QuantizedOps);
+        Assert.Contains(result.Model.Graph.Initializer, i => i.DataType == TensorData.Int8);
+        Assert.Equal(1, result.Report.Kernels.Count("QLinearConv"));
+    }
+}
