@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.ML.OnnxRuntime;
 using PtqSharp.Data;
 
 namespace PtqSharp.Cli;
@@ -50,24 +49,28 @@ internal sealed class DataOptions
         };
     }
 
-    /// <summary>Builds the dataset for a folder, resolving image sizes against the model's (single) input.</summary>
-    public static Dataset Open(string folder, ImagePreprocessing preprocessing, string modelPath)
+    /// <summary>Builds the dataset for a folder; image preprocessing is resolved against the model's input only when the folder holds images.</summary>
+    public static Dataset Open(string folder, Func<ImagePreprocessing> resolvedPreprocessing)
     {
         if (!Directory.Exists(folder)) throw new PtqException($"Data folder '{folder}' does not exist.");
         if (NumpyFolderDataset.Holds(folder)) return new NumpyFolderDataset(folder);
-        return ImageFolderDataset.Unlabeled(folder, ResolveForModel(preprocessing, modelPath));
+        ImageFolderDataset.ListImages(folder); // fails with a clear message before the model is opened
+        return ImageFolderDataset.Unlabeled(folder, resolvedPreprocessing());
     }
 
-    public static ImagePreprocessing ResolveForModel(ImagePreprocessing preprocessing, string modelPath)
+    /// <summary>Fills in image size and channels from the (single) input of the model.</summary>
+    public static ImagePreprocessing ResolveForModel(ImagePreprocessing preprocessing, global::Onnx.ModelProto model, string modelPath)
     {
-        using var session = new InferenceSession(File.ReadAllBytes(modelPath), new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL });
-        if (session.InputMetadata.Count != 1)
+        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
+        var inputs = model.Graph.Input.Select(i => i.Name).Where(n => !initializers.Contains(n)).ToList();
+        if (inputs.Count != 1)
         {
-            throw new PtqException($"Model '{modelPath}' has {session.InputMetadata.Count} inputs; image folders feed single-input models. Use .npz samples keyed by input name.");
+            throw new PtqException($"Model '{modelPath}' has {inputs.Count} inputs; image folders feed single-input models. Use .npz samples keyed by input name.");
         }
 
-        var (name, meta) = session.InputMetadata.First();
-        return preprocessing.ResolveFor(name, meta.Dimensions.Select(d => (long)d).ToArray());
+        var input = model.Graph.Input.First(i => inputs.Contains(i.Name));
+        var dims = input.Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue > 0 ? d.DimValue : -1L).ToArray() ?? [];
+        return preprocessing.ResolveFor(input.Name, dims);
     }
 
     internal static T ParseEnum<T>(string value, string option) where T : struct, Enum =>

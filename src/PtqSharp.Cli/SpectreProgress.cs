@@ -20,7 +20,7 @@ internal sealed class SpectreProgress(ProgressContext context) : IProgress<Calib
         }
 
         task.MaxValue = Math.Max(1, value.Total);
-        task.Value = value.Total == 1 && value.Done == 0 ? 0 : value.Done;
+        task.Value = value.Done;
     }
 
     public void Finish()

@@ -61,12 +61,12 @@ internal static class QuantizeCommand
             };
 
             var source = OnnxModelIO.Load(modelPath);
-            var preprocessing = data.Preprocessing(r);
-            var dataset = DataOptions.Open(r.GetValue(data.Data)!, preprocessing, modelPath);
+            var preprocessing = new Lazy<ImagePreprocessing>(() => DataOptions.ResolveForModel(data.Preprocessing(r), source, modelPath));
+            var dataset = DataOptions.Open(r.GetValue(data.Data)!, () => preprocessing.Value);
             LabeledDataset? validationSet = r.GetValue(validation) is { } v
                 ? (r.GetValue(labels) is { } csv
-                    ? ImageFolderDataset.WithLabelsCsv(v, csv, DataOptions.ResolveForModel(preprocessing, modelPath))
-                    : ImageFolderDataset.ByClassFolder(v, DataOptions.ResolveForModel(preprocessing, modelPath)))
+                    ? ImageFolderDataset.WithLabelsCsv(v, csv, preprocessing.Value)
+                    : ImageFolderDataset.ByClassFolder(v, preprocessing.Value))
                 : null;
 
             AnsiConsole.MarkupLine($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(r.GetValue(data.Data)!)}[/]");

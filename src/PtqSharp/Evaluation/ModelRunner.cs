@@ -9,6 +9,7 @@ namespace PtqSharp.Evaluation;
 internal sealed class ModelRunner : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
     private readonly SampleFeeder _feeder;
     private readonly string[] _outputs;
 
@@ -27,7 +28,7 @@ internal sealed class ModelRunner : IDisposable
         var inputs = _feeder.Feed(sample);
         try
         {
-            using var values = _session.Run(new RunOptions(), _feeder.InputNames, inputs, _outputs);
+            using var values = _session.Run(_runOptions, _feeder.InputNames, inputs, _outputs);
             return values.Select(v => OutputReader.IsFloat(v) ? OutputReader.ToFloats(v) : null).ToArray();
         }
         finally
@@ -36,5 +37,9 @@ internal sealed class ModelRunner : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 }

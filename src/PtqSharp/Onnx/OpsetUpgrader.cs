@@ -65,7 +65,6 @@ internal static class OpsetUpgrader
             switch (node.OpType)
             {
                 case var op when Compatible.Contains(op):
-                    if (op == "MaxPool" && node.Output.Count > 1 && from < 8) Unsupported(node);
                     return;
                 case "BatchNormalization":
                     if (node.GetInt("spatial", 1) != 1) Unsupported(node, "spatial=0 has no opset-13 equivalent");

@@ -69,12 +69,11 @@ internal sealed class QdqWriter
         string source = tensor, dequantized;
         if (_index.GraphOutputs.Contains(tensor))
         {
-            // Keep the public output name: the producer writes a renamed float tensor and the DQ output takes the name.
+            // Keep the public output name: the producer writes a renamed float tensor and the DQ output
+            // takes the name, so internal consumers read the dequantized tensor as they would otherwise.
             source = Unique(tensor + "_float");
-            foreach (var o in _index.Producer(tensor)!.Output.Select((name, i) => (name, i)).Where(x => x.name == tensor).ToList())
-            {
-                _index.Producer(tensor)!.Output[o.i] = source;
-            }
+            var producer = _index.Producer(tensor)!;
+            producer.Output[producer.Output.IndexOf(tensor)] = source;
 
             dequantized = tensor;
         }
