@@ -13,9 +13,9 @@ internal sealed class ModelRunner : IDisposable
     private readonly SampleFeeder _feeder;
     private readonly string[] _outputs;
 
-    public ModelRunner(ModelProto model, int threads = 0)
+    public ModelRunner(ModelProto model, int threads = 0, bool exactU8S8 = false)
     {
-        _session = SessionFactory.ForInference(model, threads);
+        _session = SessionFactory.ForInference(model, threads, exactU8S8);
         _feeder = new SampleFeeder(_session);
         _outputs = _session.OutputMetadata.Keys.ToArray();
     }

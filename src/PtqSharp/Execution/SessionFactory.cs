@@ -15,15 +15,22 @@ internal static class SessionFactory
         Create(OnnxModelIO.ToBytes(model), GraphOptimizationLevel.ORT_DISABLE_ALL, threads);
 
     /// <summary>A session as users run the model: all optimizations, so QDQ groups fuse into integer kernels.</summary>
-    public static InferenceSession ForInference(ModelProto model, int threads = 0) =>
-        Create(OnnxModelIO.ToBytes(model), GraphOptimizationLevel.ORT_ENABLE_ALL, threads);
+    public static InferenceSession ForInference(ModelProto model, int threads = 0, bool exactU8S8 = false) =>
+        Create(OnnxModelIO.ToBytes(model), GraphOptimizationLevel.ORT_ENABLE_ALL, threads, exactU8S8: exactU8S8);
 
-    public static InferenceSession Create(byte[] model, GraphOptimizationLevel level, int threads, string? optimizedModelPath = null)
+    // exactU8S8 asks x64 ONNX Runtime for its slower u8s8 kernels that never saturate: the reference
+    // for measuring what the overflow fix saves on CPUs without VNNI.
+    public static InferenceSession Create(byte[] model, GraphOptimizationLevel level, int threads, string? optimizedModelPath = null, bool exactU8S8 = false)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = level, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         if (threads > 0)
         {
             options.IntraOpNumThreads = threads;
+        }
+
+        if (exactU8S8)
+        {
+            options.AddSessionConfigEntry("session.x64quantprecision", "1");
         }
 
         if (optimizedModelPath is not null)
