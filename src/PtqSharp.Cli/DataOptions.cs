@@ -54,23 +54,7 @@ internal sealed class DataOptions
     {
         if (!Directory.Exists(folder)) throw new PtqException($"Data folder '{folder}' does not exist.");
         if (NumpyFolderDataset.Holds(folder)) return new NumpyFolderDataset(folder);
-        ImageFolderDataset.ListImages(folder); // fails with a clear message before the model is opened
         return ImageFolderDataset.Unlabeled(folder, resolvedPreprocessing());
-    }
-
-    /// <summary>Fills in image size and channels from the (single) input of the model.</summary>
-    public static ImagePreprocessing ResolveForModel(ImagePreprocessing preprocessing, global::Onnx.ModelProto model, string modelPath)
-    {
-        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
-        var inputs = model.Graph.Input.Select(i => i.Name).Where(n => !initializers.Contains(n)).ToList();
-        if (inputs.Count != 1)
-        {
-            throw new PtqException($"Model '{modelPath}' has {inputs.Count} inputs; image folders feed single-input models. Use .npz samples keyed by input name.");
-        }
-
-        var input = model.Graph.Input.First(i => inputs.Contains(i.Name));
-        var dims = input.Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue > 0 ? d.DimValue : -1L).ToArray() ?? [];
-        return preprocessing.ResolveFor(input.Name, dims);
     }
 
     internal static T ParseEnum<T>(string value, string option) where T : struct, Enum =>

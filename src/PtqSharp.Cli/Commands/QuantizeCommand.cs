@@ -61,7 +61,17 @@ internal static class QuantizeCommand
             };
 
             var source = OnnxModelIO.Load(modelPath);
-            var preprocessing = new Lazy<ImagePreprocessing>(() => DataOptions.ResolveForModel(data.Preprocessing(r), source, modelPath));
+            var preprocessing = new Lazy<ImagePreprocessing>(() =>
+            {
+                try
+                {
+                    return data.Preprocessing(r).ResolveFor(source);
+                }
+                catch (PtqException e)
+                {
+                    throw new PtqException($"Model '{modelPath}': {e.Message}", e);
+                }
+            });
             var dataset = DataOptions.Open(r.GetValue(data.Data)!, () => preprocessing.Value);
             LabeledDataset? validationSet = r.GetValue(validation) is { } v
                 ? (r.GetValue(labels) is { } csv

@@ -1,3 +1,6 @@
+using Onnx;
+using PtqSharp.Onnx;
+
 namespace PtqSharp.Data;
 
 public enum TensorLayout
@@ -45,6 +48,20 @@ public sealed record ImagePreprocessing
     internal float MeanOf(int channel) => Mean.Count == 1 ? Mean[0] : Mean[channel];
 
     internal float ScaleOf(int channel) => Scale.Count == 1 ? Scale[0] : Scale[channel];
+
+    /// <summary>Fills in what is unset from the model's only input; image folders feed single-input models.</summary>
+    public ImagePreprocessing ResolveFor(ModelProto model)
+    {
+        var inputs = new GraphIndex(model.Graph).GraphInputs;
+        if (inputs.Count != 1)
+        {
+            ThrowHelper.Throw($"The model has {inputs.Count} inputs; image folders feed single-input models. Use .npz samples keyed by input name.");
+        }
+
+        var input = model.Graph.Input.First(i => inputs.Contains(i.Name));
+        var dims = input.Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue > 0 ? d.DimValue : -1L).ToArray() ?? [];
+        return ResolveFor(input.Name, dims);
+    }
 
     /// <summary>Fills in what is unset from a model input shape such as [N,3,224,224] or [N,224,224,3].</summary>
     public ImagePreprocessing ResolveFor(string inputName, IReadOnlyList<long> modelShape)

@@ -9,13 +9,7 @@ using PtqSharp.Statistics;
 namespace PtqSharp.Quantization;
 
 /// <summary>What Default Quantization produced, before any evaluation.</summary>
-internal sealed record DefaultQuantizationOutput(
-    ModelProto Model,
-    ModelProto Preprocessed,
-    QuantizationPlan Plan,
-    SampleSplit Split,
-    int OriginalOpset,
-    IReadOnlyDictionary<string, QuantizationParameters> Activations);
+internal sealed record DefaultQuantizationOutput(ModelProto Model, QuantizationPlan Plan, SampleSplit Split, int OriginalOpset);
 
 /// <summary>
 /// POT's DefaultQuantization: preprocess (opset upgrade, BatchNorm and constant folding), place
@@ -52,7 +46,7 @@ internal static class DefaultQuantization
         var activations = ActivationParameters(plan, stats, options.Preset);
         var weights = WeightParameters(plan, index, activations, options.OverflowFix, rules);
         var model = QdqWriter.Write(preprocessed, plan, activations, weights);
-        return new DefaultQuantizationOutput(model, preprocessed, plan, split, originalOpset, activations);
+        return new DefaultQuantizationOutput(model, plan, split, originalOpset);
     }
 
     internal static Dictionary<string, QuantizationParameters> ActivationParameters(
