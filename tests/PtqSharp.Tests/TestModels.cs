@@ -70,6 +70,21 @@ internal sealed class GraphBuilder
     }
 }
 
+internal static class TestGraphs
+{
+    /// <summary>conv1 -> relu1 -> MaxPool -> conv2 -> relu2, input [batch, 3, 16, 16].</summary>
+    public static ModelProto TwoConv()
+    {
+        var b = new GraphBuilder().Input("x", -1, 3, 16, 16).Output("y", -1, 8, 8, 8);
+        var c1 = b.Conv("conv1", "x", 3, 8);
+        var r1 = b.Relu("relu1", c1);
+        b.Node("MaxPool", "pool", [r1], ["p"], n => { n.SetInts("kernel_shape", [2, 2]); n.SetInts("strides", [2, 2]); });
+        var c2 = b.Conv("conv2", "p", 8, 8);
+        b.Node("Relu", "relu2", [c2], ["y"]);
+        return b.Build();
+    }
+}
+
 internal static class TestPaths
 {
     private static string Metadata(string key) =>

@@ -8,17 +8,14 @@ using PtqSharp.Statistics;
 
 namespace PtqSharp.Quantization;
 
-/// <summary>What Default Quantization produced, before any evaluation.</summary>
-internal sealed record DefaultQuantizationOutput(ModelProto Model, QuantizationPlan Plan, SampleSplit Split, int OriginalOpset);
-
 /// <summary>
 /// POT's DefaultQuantization: preprocess (opset upgrade, BatchNorm and constant folding), place
-/// quantizers by the device rules, collect min/max statistics in one streaming pass, compute
-/// ranges, and write QDQ.
+/// quantizers by the device rules, collect min/max statistics in one streaming pass; the result
+/// writes QDQ models for any preset or set of float ops without seeing the data again.
 /// </summary>
 internal static class DefaultQuantization
 {
-    public static DefaultQuantizationOutput Run(
+    public static CalibratedModel Calibrate(
         ModelProto original, Dataset data, QuantizationOptions options, HardwareConfig rules,
         IProgress<CalibrationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -40,62 +37,7 @@ internal static class DefaultQuantization
         }
 
         var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize);
-        var tensors = plan.ActivationTensors.ToList();
-        var stats = StatisticsCollector.Collect(preprocessed, tensors, data, split.Calibration, options.BatchSize, progress, cancellationToken);
-
-        var activations = ActivationParameters(plan, stats, options.Preset);
-        var weights = WeightParameters(plan, index, activations, options.OverflowFix, rules);
-        var model = QdqWriter.Write(preprocessed, plan, activations, weights);
-        return new DefaultQuantizationOutput(model, plan, split, originalOpset);
-    }
-
-    internal static Dictionary<string, QuantizationParameters> ActivationParameters(
-        QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> stats, QuantizationPreset preset)
-    {
-        var result = new Dictionary<string, QuantizationParameters>();
-        foreach (var group in plan.Groups)
-        {
-            var (min, max, absMax, globalMin) = MinMaxAggregator.Union(group.Tensors.Select(t => stats[t]));
-            var p = preset == QuantizationPreset.Performance
-                ? RangeMath.SymmetricActivation(absMax, unsigned: globalMin >= 0f)
-                : RangeMath.AsymmetricActivation(min, max);
-            foreach (var t in group.Tensors) result[t] = p;
-        }
-
-        return result;
-    }
-
-    internal static Dictionary<NodeProto, QuantizationParameters> WeightParameters(
-        QuantizationPlan plan, GraphIndex index, IReadOnlyDictionary<string, QuantizationParameters> activations,
-        OverflowFix overflowFix, HardwareConfig rules)
-    {
-        var result = new Dictionary<NodeProto, QuantizationParameters>(ReferenceEqualityComparer.Instance);
-        foreach (var op in plan.Ops)
-        {
-            if (op.Weight is not { } w) continue;
-            var tensor = index.Initializer(w.Tensor)!;
-            var values = TensorData.ToFloats(tensor);
-            var absMax = WeightStatistics.AbsMaxPerChannel(values, tensor.Dims, w.Axis);
-
-            bool narrowBits = overflowFix == OverflowFix.All || (overflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(op.Node));
-            int levelHigh = narrowBits ? 64 : (1 << (rules.Weights.Bits - 1)) - 1;
-            var p = RangeMath.SymmetricWeights(absMax, levelHigh, rules.Weights.NarrowRange, w.Axis);
-
-            if (op.BiasIndex is int b)
-            {
-                // Raise a channel's weight scale where its bias would not fit int32 at input x weight scale.
-                float inputScale = activations[op.ActivationInputs[0]].Scale[0];
-                var bias = TensorData.ToFloats(index.Initializer(op.Node.Input[b])!);
-                for (int c = 0; c < p.Scale.Length; c++)
-                {
-                    float needed = p.PerChannel ? RangeMath.MinWeightScaleForBias(bias[c], inputScale) : bias.Max(v => RangeMath.MinWeightScaleForBias(v, inputScale));
-                    p.Scale[c] = MathF.Max(p.Scale[c], needed);
-                }
-            }
-
-            result[op.Node] = p;
-        }
-
-        return result;
+        var stats = StatisticsCollector.Collect(preprocessed, plan.ActivationTensors.ToList(), data, split.Calibration, options.BatchSize, progress, cancellationToken);
+        return new CalibratedModel(preprocessed, index, plan, stats, rules, options, split, originalOpset);
     }
 }

@@ -13,10 +13,12 @@ internal sealed class QdqWriter
     private readonly GraphProto _graph;
     private readonly GraphIndex _index;
     private readonly HashSet<string> _names;
+    private readonly HashSet<NodeProto> _floatReaders;
 
-    private QdqWriter(GraphProto graph)
+    private QdqWriter(GraphProto graph, HashSet<NodeProto> floatReaders)
     {
         _graph = graph;
+        _floatReaders = floatReaders;
         _index = new GraphIndex(graph);
         _names = graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)).ToHashSet();
     }
@@ -29,11 +31,11 @@ internal sealed class QdqWriter
         IReadOnlyDictionary<NodeProto, QuantizationParameters> weights)
     {
         var result = model.Clone();
-        var writer = new QdqWriter(result.Graph);
 
         // The plan refers to nodes of the original model; map them to the clone by position.
         var nodeMap = new Dictionary<NodeProto, NodeProto>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < model.Graph.Node.Count; i++) nodeMap[model.Graph.Node[i]] = result.Graph.Node[i];
+        var writer = new QdqWriter(result.Graph, plan.FloatReaders.Select(n => nodeMap[n]).ToHashSet<NodeProto>(ReferenceEqualityComparer.Instance));
 
         foreach (var op in plan.Ops)
         {
@@ -74,13 +76,14 @@ internal sealed class QdqWriter
             source = Unique(tensor + "_float");
             var producer = _index.Producer(tensor)!;
             producer.Output[producer.Output.IndexOf(tensor)] = source;
+            foreach (var use in _index.Consumers(tensor).Where(u => _floatReaders.Contains(u.Node))) use.Node.Input[use.InputIndex] = source;
 
             dequantized = tensor;
         }
         else
         {
             dequantized = Unique(tensor + "_dequantized");
-            foreach (var use in _index.Consumers(tensor)) use.Node.Input[use.InputIndex] = dequantized;
+            foreach (var use in _index.Consumers(tensor).Where(u => !_floatReaders.Contains(u.Node))) use.Node.Input[use.InputIndex] = dequantized;
         }
 
         _graph.Node.Add(new NodeProto { OpType = "QuantizeLinear", Name = Unique(tensor + "_QuantizeLinear"), Input = { source, scale, zeroPoint }, Output = { quantized } });

@@ -6,7 +6,11 @@ namespace PtqSharp.Quantization;
 internal sealed record WeightInput(int InputIndex, string Tensor, int? Axis);
 
 /// <summary>One op that will run on integer inputs.</summary>
-internal sealed record QuantizedOp(NodeProto Node, IReadOnlyList<string> ActivationInputs, WeightInput? Weight, int? BiasIndex);
+internal sealed record QuantizedOp(NodeProto Node, IReadOnlyList<string> ActivationInputs, WeightInput? Weight, int? BiasIndex)
+{
+    /// <summary>The tensor quantized after this op (after a fused Relu/Clip) so the runtime emits an integer kernel; null if none.</summary>
+    public string? OutputTensor { get; init; }
+}
 
 /// <summary>Tensors that share one activation quantizer (a pass-through chain, a Concat and its inputs).</summary>
 internal sealed record ActivationGroup(IReadOnlyList<string> Tensors);
@@ -21,5 +25,13 @@ internal sealed record QuantizationPlan(
     IReadOnlySet<NodeProto> FirstLayers,
     IReadOnlyList<SkippedOp> Skipped)
 {
+    private static readonly IReadOnlySet<NodeProto> None = new HashSet<NodeProto>();
+
     public IEnumerable<string> ActivationTensors => Groups.SelectMany(g => g.Tensors);
+
+    /// <summary>
+    /// Nodes that read the float tensor even where it is quantized for other consumers: ops reverted
+    /// to float, and data-movement ops that only lead to them.
+    /// </summary>
+    public IReadOnlySet<NodeProto> FloatReaders { get; init; } = None;
 }

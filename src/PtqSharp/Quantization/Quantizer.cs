@@ -45,36 +45,43 @@ public static class Quantizer
         options ??= new QuantizationOptions();
         var total = Stopwatch.StartNew();
         var rules = HardwareConfig.For(options.TargetDevice);
-        var output = DefaultQuantization.Run(model, calibrationData, options, rules, progress, cancellationToken);
+        var calibrated = DefaultQuantization.Calibrate(model, calibrationData, options, rules, progress, cancellationToken);
+        var (quantized, plan) = calibrated.Build(options.Preset, []);
         var calibrationTime = total.Elapsed;
+        var report = Report(model, quantized, plan, calibrated, options.Preset, calibrationData, progress, calibrationTime, total);
+        return new QuantizationResult(quantized, report);
+    }
 
+    /// <summary>Compares the written model with the original on held-out samples and counts its integer kernels.</summary>
+    internal static QuantizationReport Report(
+        ModelProto original, ModelProto quantized, QuantizationPlan plan, CalibratedModel calibrated, QuantizationPreset preset,
+        Dataset calibrationData, IProgress<CalibrationProgress>? progress, TimeSpan calibrationTime, Stopwatch total)
+    {
         OutputAgreement? agreement = null;
-        if (output.Split.HoldOut.Count > 0)
+        if (calibrated.Split.HoldOut.Count > 0)
         {
             progress?.Report(new CalibrationProgress("Comparing FP32 and INT8 on held-out samples", 0, 1));
-            agreement = ModelComparison.Agreement(model, output.Model, calibrationData, output.Split.HoldOut);
+            agreement = ModelComparison.Agreement(original, quantized, calibrationData, calibrated.Split.HoldOut);
         }
 
         progress?.Report(new CalibrationProgress("Checking integer kernels", 0, 1));
-        var kernels = FusedKernelReport.For(output.Model);
-        var report = new QuantizationReport
+        return new QuantizationReport
         {
-            TargetDevice = rules.Name,
-            Preset = options.Preset,
-            OverflowFix = options.OverflowFix,
-            OriginalOpset = output.OriginalOpset,
-            OpTypes = CountOpTypes(output.Plan),
-            Skipped = output.Plan.Skipped.Select(s => new SkippedNode(s.Node.Name, s.Node.OpType, s.Reason)).ToList(),
-            ActivationQuantizers = output.Plan.Groups.Sum(g => g.Tensors.Count),
-            SizeBefore = model.CalculateSize(),
-            SizeAfter = output.Model.CalculateSize(),
-            CalibrationSamples = output.Split.Calibration.Count,
+            TargetDevice = calibrated.Rules.Name,
+            Preset = preset,
+            OverflowFix = calibrated.Options.OverflowFix,
+            OriginalOpset = calibrated.OriginalOpset,
+            OpTypes = CountOpTypes(plan),
+            Skipped = plan.Skipped.Select(s => new SkippedNode(s.Node.Name, s.Node.OpType, s.Reason)).ToList(),
+            ActivationQuantizers = plan.Groups.Sum(g => g.Tensors.Count),
+            SizeBefore = original.CalculateSize(),
+            SizeAfter = quantized.CalculateSize(),
+            CalibrationSamples = calibrated.Split.Calibration.Count,
             HoldOutAgreement = agreement,
-            Kernels = kernels,
+            Kernels = FusedKernelReport.For(quantized),
             CalibrationTime = calibrationTime,
             TotalTime = total.Elapsed,
         };
-        return new QuantizationResult(output.Model, report);
     }
 
     private static List<OpTypeCount> CountOpTypes(QuantizationPlan plan)

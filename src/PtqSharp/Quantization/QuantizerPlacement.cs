@@ -39,7 +39,6 @@ internal static class QuantizerPlacement
                 continue;
             }
 
-            ops.Add(op);
             foreach (var t in op.ActivationInputs) groups.Add(t);
             if (rule.SharedScale)
             {
@@ -51,7 +50,10 @@ internal static class QuantizerPlacement
                 var tail = FusionTail(index, rules, ignored, node.Output[0]);
                 groups.Add(tail);
                 if (rule.SharedScale) groups.Union(op.ActivationInputs[0], tail);
+                op = op with { OutputTensor = tail };
             }
+
+            ops.Add(op);
         }
 
         // Carry quantization through data-movement ops, in topological order so chains propagate.

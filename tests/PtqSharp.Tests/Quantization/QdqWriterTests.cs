@@ -9,17 +9,6 @@ namespace PtqSharp.Tests.Quantization;
 
 public class QdqWriterTests
 {
-    private static ModelProto TwoConvModel()
-    {
-        var b = new GraphBuilder().Input("x", -1, 3, 16, 16).Output("y", -1, 8, 8, 8);
-        var c1 = b.Conv("conv1", "x", 3, 8);
-        var r1 = b.Relu("relu1", c1);
-        b.Node("MaxPool", "pool", [r1], ["p"], n => { n.SetInts("kernel_shape", [2, 2]); n.SetInts("strides", [2, 2]); });
-        var c2 = b.Conv("conv2", "p", 8, 8);
-        b.Node("Relu", "relu2", [c2], ["y"]);
-        return b.Build();
-    }
-
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null) =>
         Quantizer.Quantize(model, RandomData.Samples(40, [1, 3, 16, 16], scale: 2f), options ?? new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10 });
 
@@ -28,7 +17,7 @@ public class QdqWriterTests
     [Fact]
     public void Writes_int8_per_channel_weights_int32_bias_and_uint8_activations()
     {
-        var model = Quantize(TwoConvModel()).Model;
+        var model = Quantize(TestGraphs.TwoConv()).Model;
         var g = model.Graph;
         var inits = g.Initializer.ToDictionary(i => i.Name);
 
@@ -62,7 +51,7 @@ public class QdqWriterTests
     [Fact]
     public void Graph_output_keeps_its_name_and_the_input_model_is_untouched()
     {
-        var original = TwoConvModel();
+        var original = TestGraphs.TwoConv();
         var before = original.Clone();
         var model = Quantize(original).Model;
         Assert.Equal(before, original);
@@ -80,14 +69,14 @@ public class QdqWriterTests
             return Int8(m.Graph.Initializer.Single(i => i.Name == dq.Input[0])).Max(v => Math.Abs((int)v));
         }
 
-        var first = Quantize(TwoConvModel()).Model;
+        var first = Quantize(TestGraphs.TwoConv()).Model;
         Assert.Equal(64, MaxAbs(first, "conv1"));
         Assert.Equal(127, MaxAbs(first, "conv2"));
 
-        var all = Quantize(TwoConvModel(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.All }).Model;
+        var all = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.All }).Model;
         Assert.Equal(64, MaxAbs(all, "conv2"));
 
-        var none = Quantize(TwoConvModel(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.None }).Model;
+        var none = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.None }).Model;
         Assert.Equal(127, MaxAbs(none, "conv1"));
     }
 
@@ -96,7 +85,7 @@ public class QdqWriterTests
     [InlineData(QuantizationPreset.Mixed)]
     public void Quantized_convs_run_as_fused_integer_kernels_and_track_the_float_model(QuantizationPreset preset)
     {
-        var result = Quantize(TwoConvModel(), new QuantizationOptions { Preset = preset, SubsetSize = 30, HoldOutSize = 10 });
+        var result = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { Preset = preset, SubsetSize = 30, HoldOutSize = 10 });
         Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
         Assert.Equal(0, result.Report.Kernels.FloatComputeCount);
         Assert.NotNull(result.Report.HoldOutAgreement);
@@ -107,7 +96,7 @@ public class QdqWriterTests
     [Fact]
     public void Mixed_preset_gives_asymmetric_zero_points()
     {
-        var model = Quantize(TwoConvModel(), new QuantizationOptions { Preset = QuantizationPreset.Mixed, SubsetSize = 30, HoldOutSize = 0 }).Model;
+        var model = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { Preset = QuantizationPreset.Mixed, SubsetSize = 30, HoldOutSize = 0 }).Model;
         var conv1 = model.Graph.Node.Single(n => n.Name == "conv1");
         var dq = model.Graph.Node.Single(n => n.Output[0] == conv1.Input[0]);
         var zp = model.Graph.Initializer.Single(i => i.Name == dq.Input[2]).RawData[0];
@@ -119,9 +108,9 @@ public class QdqWriterTests
     public void Same_seed_gives_the_same_model_and_another_seed_a_different_subset()
     {
         var options = new QuantizationOptions { SubsetSize = 10, HoldOutSize = 0, Seed = 7 };
-        var a = Quantize(TwoConvModel(), options).Model;
-        var b = Quantize(TwoConvModel(), options).Model;
-        var c = Quantize(TwoConvModel(), options with { Seed = 8 }).Model;
+        var a = Quantize(TestGraphs.TwoConv(), options).Model;
+        var b = Quantize(TestGraphs.TwoConv(), options).Model;
+        var c = Quantize(TestGraphs.TwoConv(), options with { Seed = 8 }).Model;
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }
