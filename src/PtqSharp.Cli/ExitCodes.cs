@@ -10,4 +10,7 @@ internal static class ExitCodes
 
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const int InternalError = 3;
+
+    /// <summary>Accuracy-aware quantization could not meet --max-drop; the best model found was still written.</summary>
+    public const int AccuracyNotMet = 4;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PtqSharp.AccuracyControl;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Hardware;
@@ -8,7 +9,7 @@ using Spectre.Console;
 
 namespace PtqSharp.Cli.Commands;
 
-/// <summary><c>ptq quantize</c>: Default Quantization from the command line.</summary>
+/// <summary><c>ptq quantize</c>: Default or Accuracy-aware Quantization from the command line.</summary>
 internal static class QuantizeCommand
 {
     public static Command Create()
@@ -25,15 +26,16 @@ internal static class QuantizeCommand
         var ignoreTypes = new Option<string[]>("--ignore-types") { Description = "Op types to keep in float.", AllowMultipleArgumentsPerToken = true };
         var overflow = new Option<string>("--overflow-fix") { Description = "first-layer, all or none: 7-bit weights where AVX2 u8s8 kernels (no VNNI) would saturate.", DefaultValueFactory = _ => "first-layer" };
         var holdOut = new Option<int>("--hold-out") { Description = "Samples not used for calibration on which FP32 and INT8 outputs are compared.", DefaultValueFactory = _ => 100 };
-        var validation = new Option<string?>("--validation") { Description = "Labeled images (one subfolder per class, or with --labels) to report FP32 vs INT8 top-1 accuracy." };
+        var validation = new Option<string?>("--validation") { Description = "Validation data: labeled images (one subfolder per class, or with --labels) for top-1/top-5; for agreement metrics, any images or NumPy samples." };
         var labels = new Option<string?>("--labels") { Description = "CSV of file,label for --validation images." };
         var data = new DataOptions();
+        var accuracyOptions = new AccuracyOptions();
 
-        var command = new Command("quantize", "Quantize an ONNX model to INT8 with unlabeled calibration data (Default Quantization).")
+        var command = new Command("quantize", "Quantize an ONNX model to INT8: with unlabeled calibration data (Default Quantization), or within a metric drop on annotated validation data (--method accuracy-aware).")
         {
             model, output, preset, device, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, holdOut, validation, labels,
         };
-        foreach (var o in data.All) command.Options.Add(o);
+        foreach (var o in data.All.Concat(accuracyOptions.All)) command.Options.Add(o);
 
         command.SetAction(r => CommandRunner.Run(() =>
         {
@@ -73,11 +75,22 @@ internal static class QuantizeCommand
                 }
             });
             var dataset = DataOptions.Open(r.GetValue(data.Data)!, () => preprocessing.Value);
-            LabeledDataset? validationSet = r.GetValue(validation) is { } v
-                ? (r.GetValue(labels) is { } csv
-                    ? ImageFolderDataset.WithLabelsCsv(v, csv, preprocessing.Value)
-                    : ImageFolderDataset.ByClassFolder(v, preprocessing.Value))
-                : null;
+            if (accuracyOptions.IsAccuracyAware(r))
+            {
+                var metric = accuracyOptions.MetricName(r);
+                var control = accuracyOptions.Options(r);
+                var folder = r.GetValue(validation) ?? throw new PtqException("--method accuracy-aware needs --validation: annotated data to measure the metric on.");
+                Dataset validationData = AccuracyOptions.NeedsLabels(metric)
+                    ? OpenLabeled(folder, r.GetValue(labels), preprocessing.Value)
+                    : DataOptions.Open(folder, () => preprocessing.Value);
+                AnsiConsole.MarkupLine($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {metric} on {validationData.Count} validation samples, max drop {control.MaxDrop.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({DataOptions.Kebab(control.DropType.ToString())})");
+                var controlled = SpectreProgress.Run(p => AccuracyAwareQuantizer.Quantize(source, dataset, validationData, AccuracyOptions.Create(metric, validationData), control, options, p));
+                var written = controlled.SaveAll(outputPath);
+                AccuracyReportPrinter.Print(controlled.Report, written);
+                return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
+            }
+
+            LabeledDataset? validationSet = r.GetValue(validation) is { } v ? OpenLabeled(v, r.GetValue(labels), preprocessing.Value) : null;
 
             AnsiConsole.MarkupLine($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(r.GetValue(data.Data)!)}[/]");
             var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p));
@@ -100,4 +113,7 @@ internal static class QuantizeCommand
         }));
         return command;
     }
+
+    private static LabeledDataset OpenLabeled(string folder, string? labelsCsv, ImagePreprocessing preprocessing) =>
+        labelsCsv is not null ? ImageFolderDataset.WithLabelsCsv(folder, labelsCsv, preprocessing) : ImageFolderDataset.ByClassFolder(folder, preprocessing);
 }

@@ -40,33 +40,8 @@ public static class OnnxModelIO
         return model;
     }
 
-    /// <summary>
-    /// Writes the model to a temporary file beside <paramref name="path"/> and moves it into place,
-    /// so a failure leaves either the old file or nothing, never half a model.
-    /// </summary>
-    public static void Save(ModelProto model, string path)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = File.Create(temp))
-            {
-                model.WriteTo(stream);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
+    /// <summary>Writes the model whole or not at all (see <see cref="AtomicFile"/>).</summary>
+    public static void Save(ModelProto model, string path) => AtomicFile.Write(path, model.WriteTo);
 
     public static byte[] ToBytes(ModelProto model) => model.ToByteArray();
 }

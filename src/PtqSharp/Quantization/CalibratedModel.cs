@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Hardware;
@@ -11,6 +12,8 @@ internal sealed class CalibratedModel(
     ModelProto preprocessed, GraphIndex index, QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> statistics,
     HardwareConfig rules, QuantizationOptions options, SampleSplit split, int originalOpset)
 {
+    private readonly ConcurrentDictionary<QuantizationPreset, Lazy<Parameters>> _parameters = new();
+
     public QuantizationPlan Plan => plan;
 
     public SampleSplit Split => split;
@@ -28,12 +31,18 @@ internal sealed class CalibratedModel(
     /// Writes the QDQ model. Ranges always come from the full plan, so reverting an op leaves the
     /// scales of the others unchanged.
     /// </summary>
+    /// <remarks>Thread-safe: accuracy control builds variants in parallel.</remarks>
     public (ModelProto Model, QuantizationPlan Plan) Build(QuantizationPreset preset, IReadOnlyCollection<NodeProto> floatOps)
     {
-        var activations = ActivationParameters(plan, statistics, preset);
-        var weights = WeightParameters(plan, index, activations, options.OverflowFix, rules);
+        var (activations, weights) = _parameters.GetOrAdd(preset, p => new Lazy<Parameters>(() => Compute(p))).Value;
         var effective = FloatFallback.Revert(plan, index, floatOps);
         return (QdqWriter.Write(preprocessed, effective, activations, weights), effective);
+    }
+
+    private Parameters Compute(QuantizationPreset preset)
+    {
+        var activations = ActivationParameters(plan, statistics, preset);
+        return new Parameters(activations, WeightParameters(plan, index, activations, options.OverflowFix, rules));
     }
 
     private static Dictionary<string, QuantizationParameters> ActivationParameters(
@@ -86,3 +95,6 @@ internal sealed class CalibratedModel(
         return result;
     }
 }
+
+internal sealed record Parameters(
+    IReadOnlyDictionary<string, QuantizationParameters> Activations, IReadOnlyDictionary<NodeProto, QuantizationParameters> Weights);

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Hardware;
+using PtqSharp.Quantization;
+using PtqSharp.Statistics;
+
+namespace PtqSharp.AccuracyControl;
+
+/// <summary>
+/// POT's AccuracyAwareQuantization: Default Quantization, then, while the metric drop exceeds the
+/// bound, revert to float the op whose reversal restores most on the samples that degraded most.
+/// A step that made the drop grow is stepped back; a step that did not help triggers a new ranking.
+/// </summary>
+internal sealed class AccuracyAwareQuantization
+{
+    private readonly ModelProto _original;
+    private readonly Dataset _calibration;
+    private readonly ValidationEvaluator _evaluator;
+    private readonly QuantizationOptions _quantization;
+    private readonly AccuracyControlOptions _options;
+    private readonly IProgress<CalibrationProgress>? _progress;
+    private readonly CancellationToken _ct;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<AccuracyIteration> _iterations = new();
+
+    private AccuracyAwareQuantization(
+        ModelProto original, Dataset calibration, ValidationEvaluator evaluator, QuantizationOptions quantization,
+        AccuracyControlOptions options, IProgress<CalibrationProgress>? progress, CancellationToken ct)
+    {
+        _original = original;
+        _calibration = calibration;
+        _evaluator = evaluator;
+        _quantization = quantization;
+        _options = options;
+        _progress = progress;
+        _ct = ct;
+    }
+
+    public static AccuracyAwareResult Run(
+        ModelProto original, Dataset calibration, ValidationEvaluator evaluator, QuantizationOptions quantization,
+        AccuracyControlOptions options, IProgress<CalibrationProgress>? progress, CancellationToken ct)
+    {
+        options.Validate();
+        quantization.Validate();
+        return new AccuracyAwareQuantization(original, calibration, evaluator, quantization, options, progress, ct).Run();
+    }
+
+    private sealed record State(QuantizationPreset Preset, List<NodeProto> Reverted, ModelProto Model, QuantizationPlan Plan, Evaluation Result, double Drop);
+
+    private AccuracyAwareResult Run()
+    {
+        var baseline = _evaluator.Baseline(_original, Samples($"Evaluating FP32 on {_evaluator.Count} validation samples"), _ct);
+        double fp32Seconds = _clock.Elapsed.TotalSeconds;
+        if (!double.IsFinite(baseline.Score)) ThrowHelper.Throw($"The FP32 model's {_evaluator.MetricName} is {baseline.Score}; accuracy control needs a finite metric.");
+
+        var calibrated = DefaultQuantization.Calibrate(_original, _calibration, _quantization, HardwareConfig.For(_quantization.TargetDevice), _progress, _ct);
+        var calibrationTime = _clock.Elapsed;
+        var current = Evaluate(calibrated, baseline, _quantization.Preset, [], "Evaluating INT8 (Default Quantization)");
+        var fullyQuantized = current;
+        Record("Default Quantization", current, kept: true);
+
+        if (current.Drop > _options.MaxDrop && _options.ConvertToMixedPreset && current.Preset == QuantizationPreset.Performance)
+        {
+            var mixed = Evaluate(calibrated, baseline, QuantizationPreset.Mixed, [], "Evaluating INT8 (mixed preset)");
+            bool better = mixed.Drop < current.Drop;
+            Record("Mixed preset (asymmetric activations)", mixed, better);
+            if (better) current = mixed;
+        }
+
+        var best = current;
+        var reverted = new List<RevertedLayer>();
+        var excluded = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        List<(RankedLayer Layer, int Rank)>? ranking = null;
+        int rankings = 0, rankedVariants = 0, candidatesInRanking = 0, evaluations = 0;
+        double rankingSeconds = 0;
+        string outcome;
+        while (true)
+        {
+            if (current.Drop <= _options.MaxDrop)
+            {
+                outcome = current.Reverted.Count == 0 ? "the quantized model is within the bound" : $"within the bound with {current.Reverted.Count} op(s) in float";
+                break;
+            }
+
+            if (evaluations >= _options.MaxIterations)
+            {
+                outcome = $"reached the iteration limit ({_options.MaxIterations})";
+                break;
+            }
+
+            var inFloat = current.Reverted.ToHashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+            var candidates = calibrated.Ops.Where(o => !inFloat.Contains(o.Node) && !excluded.Contains(o.Node)).ToList();
+            if (candidates.Count == 0)
+            {
+                outcome = "no quantized op left to revert";
+                break;
+            }
+
+            if (ranking is not { Count: > 0 })
+            {
+                var started = _clock.Elapsed;
+                var subset = RankingSubset(baseline, current.Result, _options.RankingSubsetSize);
+                var cache = subset.ToDictionary(i => i, _evaluator.Load);
+                var stage = $"Ranking {candidates.Count} ops on {subset.Length} samples (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)";
+                ranking = LayerRanker.Rank(calibrated, current.Preset, current.Reverted, candidates, _evaluator, subset, i => cache[i], _options.Parallelism, Steps(stage, candidates.Count), _ct)
+                    .Select((layer, k) => (layer, k + 1)).ToList();
+                rankings++;
+                rankedVariants += candidates.Count;
+                candidatesInRanking = candidates.Count;
+                rankingSeconds += (_clock.Elapsed - started).TotalSeconds;
+            }
+
+            var (pick, rank) = ranking[0];
+            ranking.RemoveAt(0);
+            var node = pick.Op.Node;
+            evaluations++;
+            var trial = Evaluate(calibrated, baseline, current.Preset, [.. current.Reverted, node],
+                $"Iteration {_iterations.Count}: {node.Name} to float (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)");
+
+            // Keep a step unless the drop grew; rank again after any step that did not reduce it.
+            bool kept = trial.Drop <= current.Drop;
+            Record($"revert {node.Name} ({node.OpType})", trial, kept);
+            if (trial.Drop >= current.Drop) ranking = null;
+            if (!kept)
+            {
+                excluded.Add(node);
+                continue;
+            }
+
+            current = trial;
+            reverted.Add(new RevertedLayer(node.Name, node.OpType, _iterations[^1].Number, rank, candidatesInRanking, pick.Score));
+            if (current.Drop < best.Drop) best = current;
+        }
+
+        var final = current.Drop <= _options.MaxDrop ? current : best;
+        var finalReverted = reverted.Take(final.Reverted.Count).ToList(); // steps are only ever appended
+        var quantizationReport = Quantizer.Report(_original, final.Model, final.Plan, calibrated, final.Preset, _calibration, _progress, calibrationTime, _clock);
+        var report = new AccuracyControlReport
+        {
+            Metric = _evaluator.MetricName,
+            DropType = _options.DropType,
+            MaxDrop = _options.MaxDrop,
+            ValidationSamples = _evaluator.Count,
+            RankingSubsetSize = _options.RankingSubsetSize,
+            Baseline = baseline.Score,
+            DefaultScore = fullyQuantized.Result.Score,
+            DefaultDrop = fullyQuantized.Drop,
+            FinalScore = final.Result.Score,
+            FinalDrop = final.Drop,
+            BoundMet = final.Drop <= _options.MaxDrop,
+            Outcome = ReferenceEquals(final, current) ? outcome : $"{outcome}; kept the best model found (drop {final.Drop:0.0000})",
+            FinalPreset = final.Preset,
+            Iterations = _iterations,
+            Reverted = finalReverted,
+            Rankings = rankings,
+            RankedVariants = rankedVariants,
+            Fp32EvaluationSeconds = fp32Seconds,
+            RankingSeconds = rankingSeconds,
+            TotalSeconds = _clock.Elapsed.TotalSeconds,
+            Quantization = quantizationReport,
+        };
+        return new AccuracyAwareResult(final.Model, fullyQuantized.Model, report);
+    }
+
+    private State Evaluate(CalibratedModel calibrated, Evaluation baseline, QuantizationPreset preset, List<NodeProto> reverted, string stage)
+    {
+        var (model, plan) = calibrated.Build(preset, reverted);
+        var result = _evaluator.EvaluateAll(model, Samples(stage), _ct);
+        return new State(preset, reverted, model, plan, result, _options.Drop(baseline.Score, result.Score));
+    }
+
+    private void Record(string action, State state, bool kept) =>
+        _iterations.Add(new AccuracyIteration(_iterations.Count, action, state.Result.Score, state.Drop, kept, state.Reverted.Count, _clock.Elapsed.TotalSeconds));
+
+    /// <summary>
+    /// The samples the quantized model degrades most: by metric loss, then by output error, which
+    /// alone orders them when the metric has no per-sample values.
+    /// </summary>
+    internal static int[] RankingSubset(Evaluation baseline, Evaluation quantized, int size) =>
+        Enumerable.Range(0, quantized.Nmse.Length)
+            .OrderByDescending(k => baseline.PerSample is { } b && quantized.PerSample is { } q ? b[k] - q[k] : 0)
+            .ThenByDescending(k => quantized.Nmse[k])
+            .Take(size)
+            .Order()
+            .ToArray();
+
+    private IProgress<int>? Samples(string stage) => Steps(stage, _evaluator.Count);
+
+    private IProgress<int>? Steps(string stage, int total) => _progress is null ? null : new StageProgress(_progress, stage, total);
+
+    private sealed class StageProgress(IProgress<CalibrationProgress> inner, string stage, int total) : IProgress<int>
+    {
+        public void Report(int value) => inner.Report(new CalibrationProgress(stage, value, total));
+    }
+}

@@ -1,0 +1,44 @@
+namespace PtqSharp.AccuracyControl;
+
+/// <summary>How the accuracy drop is measured against the FP32 baseline.</summary>
+public enum DropType
+{
+    /// <summary>baseline - quantized, in the metric's units (0.01 = one point of a 0..1 accuracy).</summary>
+    Absolute,
+
+    /// <summary>(baseline - quantized) / |baseline|.</summary>
+    Relative,
+}
+
+/// <summary>Settings of Accuracy-aware Quantization. Defaults follow POT's AccuracyAwareQuantization.</summary>
+public sealed record AccuracyControlOptions
+{
+    /// <summary>The largest accepted drop of the metric.</summary>
+    public double MaxDrop { get; init; } = 0.01;
+
+    public DropType DropType { get; init; } = DropType.Absolute;
+
+    /// <summary>Validation samples, those the quantized model degrades most, on which layers are ranked.</summary>
+    public int RankingSubsetSize { get; init; } = 300;
+
+    /// <summary>Most full evaluations of a reverted model before giving up.</summary>
+    public int MaxIterations { get; init; } = 30;
+
+    /// <summary>Try the mixed preset (asymmetric activations) before reverting any layer.</summary>
+    public bool ConvertToMixedPreset { get; init; }
+
+    /// <summary>Models evaluated at once while ranking; defaults to the number of cores.</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    internal void Validate()
+    {
+        if (!(MaxDrop >= 0) || double.IsInfinity(MaxDrop)) ThrowHelper.Throw($"Max drop must be a finite number of at least 0 (got {MaxDrop}).");
+        if (RankingSubsetSize < 1) ThrowHelper.Throw($"Ranking subset size must be at least 1 (got {RankingSubsetSize}).");
+        if (MaxIterations < 0) ThrowHelper.Throw($"Max iterations cannot be negative (got {MaxIterations}).");
+        if (Parallelism < 1) ThrowHelper.Throw($"Parallelism must be at least 1 (got {Parallelism}).");
+    }
+
+    internal double Drop(double baseline, double score) => DropType == DropType.Absolute
+        ? baseline - score
+        : baseline == 0 ? (score == 0 ? 0 : double.PositiveInfinity) : (baseline - score) / Math.Abs(baseline);
+}

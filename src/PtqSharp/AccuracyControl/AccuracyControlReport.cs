@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PtqSharp.Quantization;
+
+namespace PtqSharp.AccuracyControl;
+
+/// <summary>One step of accuracy control and the full-set result after it.</summary>
+/// <param name="Number">0 for Default Quantization, then one per full evaluation.</param>
+/// <param name="Action">What was tried, e.g. "revert conv5 (Conv)".</param>
+/// <param name="Score">The metric on the whole validation set.</param>
+/// <param name="Drop">Drop from the FP32 baseline, in the configured drop type.</param>
+/// <param name="Kept">False when the step made things worse and was stepped back.</param>
+/// <param name="RevertedCount">Ops in float after this step.</param>
+/// <param name="Seconds">Wall time since the start of the run.</param>
+public sealed record AccuracyIteration(int Number, string Action, double Score, double Drop, bool Kept, int RevertedCount, double Seconds);
+
+/// <summary>An op left in float in the final model, and the evidence for it.</summary>
+/// <param name="Name">Node name.</param>
+/// <param name="OpType">ONNX op type.</param>
+/// <param name="Iteration">The iteration that reverted it.</param>
+/// <param name="Rank">Its place in the ranking it was picked from (1 = most helpful).</param>
+/// <param name="Candidates">How many ops that ranking compared.</param>
+/// <param name="RankingScore">Metric on the ranking subset with this op in float (minus output NMSE without per-sample values).</param>
+public sealed record RevertedLayer(string Name, string OpType, int Iteration, int Rank, int Candidates, double RankingScore);
+
+/// <summary>What Accuracy-aware Quantization did, step by step, and what it cost.</summary>
+public sealed record AccuracyControlReport
+{
+    public required string Metric { get; init; }
+
+    public required DropType DropType { get; init; }
+
+    public required double MaxDrop { get; init; }
+
+    public required int ValidationSamples { get; init; }
+
+    public required int RankingSubsetSize { get; init; }
+
+    /// <summary>The FP32 model's metric.</summary>
+    public required double Baseline { get; init; }
+
+    /// <summary>The fully quantized model's metric and drop.</summary>
+    public required double DefaultScore { get; init; }
+
+    public required double DefaultDrop { get; init; }
+
+    public required double FinalScore { get; init; }
+
+    public required double FinalDrop { get; init; }
+
+    public required bool BoundMet { get; init; }
+
+    /// <summary>Why the search ended.</summary>
+    public required string Outcome { get; init; }
+
+    public required QuantizationPreset FinalPreset { get; init; }
+
+    public required IReadOnlyList<AccuracyIteration> Iterations { get; init; }
+
+    public required IReadOnlyList<RevertedLayer> Reverted { get; init; }
+
+    /// <summary>How many times the candidate ops were ranked, and how many variant models that evaluated.</summary>
+    public required int Rankings { get; init; }
+
+    public required int RankedVariants { get; init; }
+
+    public required double Fp32EvaluationSeconds { get; init; }
+
+    public required double RankingSeconds { get; init; }
+
+    public required double TotalSeconds { get; init; }
+
+    /// <summary>The final model's quantization report: ops, kernels, size, hold-out agreement.</summary>
+    public required QuantizationReport Quantization { get; init; }
+
+    /// <summary>Decimals that show drops two digits finer than the bound (at least 4).</summary>
+    [JsonIgnore]
+    public int Decimals => MaxDrop > 0 ? Math.Clamp((int)Math.Ceiling(-Math.Log10(MaxDrop)) + 2, 4, 10) : 6;
+
+    /// <summary>Formats a metric value or drop with <see cref="Decimals"/>.</summary>
+    public string Format(double value) => value.ToString("F" + Decimals, CultureInfo.InvariantCulture);
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>A plain-text account: the bound, the table of iterations, the reverted ops.</summary>
+    public string ToText()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var s = new StringBuilder();
+        string unit = DropType == DropType.Absolute ? "absolute" : "relative";
+        s.AppendLine(c, $"Accuracy-aware quantization: metric {Metric} on {ValidationSamples} validation samples, max drop {MaxDrop} ({unit})");
+        s.AppendLine(c, $"FP32 baseline {Format(Baseline)}; fully quantized {Format(DefaultScore)} (drop {Format(DefaultDrop)}); final {Format(FinalScore)} (drop {Format(FinalDrop)})");
+        s.AppendLine(BoundMet ? $"Bound met: {Outcome}" : $"BOUND NOT MET: {Outcome}");
+        s.AppendLine();
+        int w = Decimals + 3;
+        s.AppendLine(c, $"  iter  {"action",-50}  {"score".PadLeft(w)}  {"drop".PadLeft(w)}  kept  float ops  time (s)");
+        foreach (var i in Iterations)
+        {
+            s.AppendLine(c, $"  {i.Number,4}  {Truncate(i.Action, 50),-50}  {Format(i.Score).PadLeft(w)}  {Format(i.Drop).PadLeft(w)}  {(i.Kept ? "yes" : "no"),-4}  {i.RevertedCount,9}  {i.Seconds,8:0.0}");
+        }
+
+        s.AppendLine();
+        s.AppendLine(c, $"Reverted to float ({Reverted.Count} of {Quantization.QuantizableOps} quantizable ops):");
+        foreach (var r in Reverted)
+        {
+            s.AppendLine(c, $"  {r.Name} ({r.OpType}): iteration {r.Iteration}, ranked {r.Rank} of {r.Candidates}, ranking-subset score {Format(r.RankingScore)}");
+        }
+
+        if (Reverted.Count == 0) s.AppendLine("  none");
+        s.AppendLine();
+        s.AppendLine(c, $"Final preset {FinalPreset.ToString().ToLowerInvariant()}; {Quantization.QuantizedOps} of {Quantization.QuantizableOps} ops quantized; integer kernels {Quantization.Kernels.IntegerKernelCount}");
+        s.AppendLine(c, $"Time {TotalSeconds:0.0} s: FP32 evaluation {Fp32EvaluationSeconds:0.0} s, {Rankings} ranking(s) of {RankedVariants} variants {RankingSeconds:0.0} s ({TotalSeconds / Math.Max(Fp32EvaluationSeconds, 1e-9):0.0}x one FP32 evaluation)");
+        return s.ToString();
+    }
+
+    private static string Truncate(string text, int width) => text.Length <= width ? text : text[..(width - 3)] + "...";
+}

@@ -1,0 +1,117 @@
+using Onnx;
+using PtqSharp.AccuracyControl;
+using PtqSharp.Data;
+using PtqSharp.Evaluation;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
+
+namespace PtqSharp.Tests.AccuracyControl;
+
+/// <summary>Accuracy control on the shipped classifier, whose fully quantized outputs have a cosine of about 0.9998 with FP32.</summary>
+public class AccuracyAwareQuantizerTests
+{
+    private static readonly ImagePreprocessing Preprocessing = new() { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] };
+    private static readonly ModelProto Model = OnnxModelIO.Load(TestPaths.SampleModel);
+    private static readonly Dataset Calibration = ImageFolderDataset.Unlabeled(Path.Combine(TestPaths.Sample, "calibration"), Preprocessing);
+    private static readonly LabeledDataset Validation = ImageFolderDataset.ByClassFolder(Path.Combine(TestPaths.Sample, "validation"), Preprocessing);
+    private static readonly QuantizationOptions Quantization = new() { SubsetSize = 100, HoldOutSize = 20 };
+
+    private static double MeanCosine(ModelProto model) =>
+        ModelComparison.Agreement(Model, model, Validation, Enumerable.Range(0, Validation.Count).ToList()).MeanCosine;
+
+    [Fact]
+    public void A_tight_bound_is_met_by_reverting_ops_and_the_report_matches_an_independent_evaluation()
+    {
+        var options = new AccuracyControlOptions { MaxDrop = 1e-4, RankingSubsetSize = 100 };
+        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine, options, Quantization);
+        var report = result.Report;
+
+        Assert.True(report.DefaultDrop > options.MaxDrop, $"default drop {report.DefaultDrop} should miss the bound for this test to mean anything");
+        Assert.True(report.BoundMet, report.ToText());
+        Assert.True(report.FinalDrop <= options.MaxDrop);
+        Assert.NotEmpty(report.Reverted);
+        Assert.True(report.Reverted.Count < report.Quantization.QuantizableOps, report.ToText());
+        Assert.Equal(report.Reverted.Count, report.Quantization.Skipped.Count(s => s.Reason == FloatFallback.Reason));
+        Assert.Equal(1.0, report.Baseline, 9);
+        Assert.Equal(MeanCosine(result.Model), report.FinalScore, 6);
+        Assert.Equal(MeanCosine(result.FullyQuantizedModel), report.DefaultScore, 6);
+        Assert.Equal("Default Quantization", report.Iterations[0].Action);
+        Assert.All(report.Reverted, r => Assert.Contains(result.Model.Graph.Node, n => n.Name == r.Name && n.Input.All(i => !i.EndsWith("_dequantized"))));
+    }
+
+    [Fact]
+    public void A_loose_bound_keeps_the_fully_quantized_model()
+    {
+        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Top1(Validation),
+            new AccuracyControlOptions { MaxDrop = 0.02 }, Quantization);
+
+        Assert.True(result.Report.BoundMet);
+        Assert.Empty(result.Report.Reverted);
+        Assert.Single(result.Report.Iterations);
+        Assert.Equal(result.FullyQuantizedModel, result.Model);
+        Assert.Equal(ModelComparison.Top1(Model, Validation), result.Report.Baseline, 9);
+        Assert.Equal(ModelComparison.Top1(result.Model, Validation), result.Report.FinalScore, 9);
+    }
+
+    [Fact]
+    public void An_unreachable_bound_is_reported_plainly_and_the_best_model_found_is_kept()
+    {
+        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine,
+            new AccuracyControlOptions { MaxDrop = 0, MaxIterations = 1, RankingSubsetSize = 50 }, Quantization);
+        var report = result.Report;
+
+        Assert.False(report.BoundMet);
+        Assert.Contains("iteration limit", report.Outcome);
+        Assert.Contains("BOUND NOT MET", report.ToText());
+        Assert.Equal(2, report.Iterations.Count);
+        Assert.True(report.FinalDrop <= report.DefaultDrop);
+        Assert.Equal(MeanCosine(result.Model), report.FinalScore, 6);
+    }
+
+    [Fact]
+    public void A_user_validation_function_without_per_sample_values_is_controlled_by_output_error_ranking()
+    {
+        var indices = Enumerable.Range(0, Validation.Count).ToList();
+        int calls = 0;
+        double Validate(ModelProto m, Dataset d)
+        {
+            Interlocked.Increment(ref calls);
+            return ModelComparison.Agreement(Model, m, d, indices).MeanCosine;
+        }
+
+        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, Validate,
+            new AccuracyControlOptions { MaxDrop = 1e-4, RankingSubsetSize = 100 }, Quantization);
+
+        Assert.True(result.Report.BoundMet, result.Report.ToText());
+        Assert.NotEmpty(result.Report.Reverted);
+        Assert.Equal("validation function", result.Report.Metric);
+        Assert.All(result.Report.Reverted, r => Assert.True(r.RankingScore <= 0, "ranked by minus output NMSE"));
+        Assert.Equal(result.Report.Iterations.Count + 1, calls); // baseline plus one per full evaluation, none while ranking
+    }
+
+    [Fact]
+    public void The_mixed_preset_is_tried_first_when_asked()
+    {
+        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine,
+            new AccuracyControlOptions { MaxDrop = 2e-5, ConvertToMixedPreset = true, MaxIterations = 0 }, Quantization);
+
+        Assert.Equal("Mixed preset (asymmetric activations)", result.Report.Iterations[1].Action);
+        Assert.Equal(result.Report.Iterations[1].Kept ? QuantizationPreset.Mixed : QuantizationPreset.Performance, result.Report.FinalPreset);
+    }
+
+    [Fact]
+    public void Relative_drop_is_divided_by_the_baseline()
+    {
+        var options = new AccuracyControlOptions { DropType = DropType.Relative };
+        Assert.Equal(0.1, options.Drop(0.8, 0.72), 9);
+        Assert.Equal(0.08, new AccuracyControlOptions().Drop(0.8, 0.72), 9);
+    }
+
+    [Theory]
+    [InlineData(-0.1, 300, 30)]
+    [InlineData(0.01, 0, 30)]
+    [InlineData(0.01, 300, -1)]
+    public void Bad_options_are_rejected(double maxDrop, int ranking, int maxIter) =>
+        Assert.Throws<PtqException>(() => AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine,
+            new AccuracyControlOptions { MaxDrop = maxDrop, RankingSubsetSize = ranking, MaxIterations = maxIter }, Quantization));
+}
