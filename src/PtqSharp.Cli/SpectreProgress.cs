@@ -9,7 +9,15 @@ internal sealed class SpectreProgress(ProgressContext context) : IProgress<Calib
     private readonly Dictionary<string, ProgressTask> _tasks = new();
     private ProgressTask? _current;
 
+    private readonly Lock _lock = new();
+
+    /// <remarks>Thread-safe: accuracy control reports from parallel workers.</remarks>
     public void Report(CalibrationProgress value)
+    {
+        lock (_lock) Update(value);
+    }
+
+    private void Update(CalibrationProgress value)
     {
         if (!_tasks.TryGetValue(value.Stage, out var task))
         {
@@ -20,7 +28,7 @@ internal sealed class SpectreProgress(ProgressContext context) : IProgress<Calib
         }
 
         task.MaxValue = Math.Max(1, value.Total);
-        task.Value = value.Done;
+        task.Value = Math.Max(task.Value, value.Done); // parallel workers may report out of order
     }
 
     public void Finish()

@@ -79,13 +79,13 @@ internal sealed class AccuracyAwareQuantization
         {
             if (current.Drop <= _options.MaxDrop)
             {
-                outcome = current.Reverted.Count == 0 ? "the quantized model is within the bound" : $"within the bound with {current.Reverted.Count} op(s) in float";
+                outcome = current.Reverted.Count == 0 ? "the fully quantized model already meets it" : $"met with {current.Reverted.Count} of {calibrated.Ops.Count} ops back in float";
                 break;
             }
 
             if (evaluations >= _options.MaxIterations)
             {
-                outcome = $"reached the iteration limit ({_options.MaxIterations})";
+                outcome = $"stopped at the iteration limit ({_options.MaxIterations})";
                 break;
             }
 

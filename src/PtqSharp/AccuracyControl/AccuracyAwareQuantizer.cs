@@ -41,7 +41,7 @@ public sealed class AccuracyAwareResult
         OnnxModelIO.Save(FullyQuantizedModel, full);
         AtomicFile.WriteAllText(text, Report.ToText());
         AtomicFile.WriteAllText(json, Report.ToJson());
-        return [path, full, text, json];
+        return [Path.GetFullPath(path), full, text, json];
     }
 }
 

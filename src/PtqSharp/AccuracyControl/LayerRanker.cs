@@ -1,5 +1,6 @@
 using Onnx;
 using PtqSharp.Data;
+using PtqSharp.Execution;
 using PtqSharp.Quantization;
 
 namespace PtqSharp.AccuracyControl;
@@ -24,7 +25,7 @@ internal static class LayerRanker
     {
         var results = new RankedLayer[candidates.Count];
         int done = 0;
-        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, c =>
+        ParallelRunner.For(candidates.Count, parallelism, ct, c =>
         {
             var (model, _) = calibrated.Build(preset, reverted.Append(candidates[c].Node).ToList());
             var e = evaluator.Evaluate(model, subset, load, progress: null, ct, parallelism: 1);

@@ -1,6 +1,7 @@
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
+using PtqSharp.Execution;
 
 namespace PtqSharp.AccuracyControl;
 
@@ -85,7 +86,7 @@ internal sealed class ValidationEvaluator
     {
         int workers = Math.Clamp(parallelism ?? _parallelism, 1, Math.Max(1, indices.Count));
         int done = 0;
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, w =>
+        ParallelRunner.For(workers, workers, ct, w =>
         {
             using var runner = new ModelRunner(model, threads: 1);
             for (int k = w; k < indices.Count; k += workers)

@@ -74,4 +74,17 @@ public class AccuracyAwareCommandTests
         Assert.Equal(2, r.Code);
         Assert.Contains("--drop-type 'percent'", r.Output);
     }
+
+    [Fact]
+    public void A_bad_validation_sample_is_named_not_wrapped()
+    {
+        var dir = TestPaths.NewTempDir();
+        File.WriteAllBytes(Path.Combine(dir, "v0.npy"), Data.NpyTests.NpyBytes("<f4", [1, 1, 28, 28], Data.NpyTests.Floats(new float[28 * 28])));
+        File.WriteAllBytes(Path.Combine(dir, "v1.npy"), Data.NpyTests.NpyBytes("<f4", [1, 1, 2, 2], Data.NpyTests.Floats(1, 2, 3, 4)));
+        var r = Run("--validation", dir, "--metric", "cosine");
+        Assert.True(r.Code == 2, r.Output);
+        Assert.Contains("v1.npy", r.Output);
+        Assert.DoesNotContain("internal error", r.Output);
+        Assert.False(File.Exists(r.OutPath));
+    }
 }
