@@ -55,7 +55,7 @@ internal sealed class AccuracyAwareQuantization
         if (!double.IsFinite(baseline.Score)) ThrowHelper.Throw($"The FP32 model's {_evaluator.MetricName} is {baseline.Score}; accuracy control needs a finite metric.");
 
         var calibrated = DefaultQuantization.Calibrate(_original, _calibration, _quantization, HardwareConfig.For(_quantization.TargetDevice), _progress, _ct);
-        var calibrationTime = _clock.Elapsed;
+        var calibrationTime = _clock.Elapsed - TimeSpan.FromSeconds(fp32Seconds);
         var current = Evaluate(calibrated, baseline, _quantization.Preset, [], "Evaluating INT8 (Default Quantization)");
         var fullyQuantized = current;
         Record("Default Quantization", current, kept: true);
@@ -68,7 +68,6 @@ internal sealed class AccuracyAwareQuantization
             if (better) current = mixed;
         }
 
-        var best = current;
         var reverted = new List<RevertedLayer>();
         var excluded = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         List<(RankedLayer Layer, int Rank)>? ranking = null;
@@ -100,7 +99,7 @@ internal sealed class AccuracyAwareQuantization
             if (ranking is not { Count: > 0 })
             {
                 var started = _clock.Elapsed;
-                var subset = RankingSubset(baseline, current.Result, _options.RankingSubsetSize);
+                var subset = RankingSubset(baseline, WithOutputErrors(current), _options.RankingSubsetSize);
                 var cache = subset.ToDictionary(i => i, _evaluator.Load);
                 var stage = $"Ranking {candidates.Count} ops on {subset.Length} samples (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)";
                 ranking = LayerRanker.Rank(calibrated, current.Preset, current.Reverted, candidates, _evaluator, subset, i => cache[i], _options.Parallelism, Steps(stage, candidates.Count), _ct)
@@ -130,11 +129,10 @@ internal sealed class AccuracyAwareQuantization
 
             current = trial;
             reverted.Add(new RevertedLayer(node.Name, node.OpType, _iterations[^1].Number, rank, candidatesInRanking, pick.Score));
-            if (current.Drop < best.Drop) best = current;
         }
 
-        var final = current.Drop <= _options.MaxDrop ? current : best;
-        var finalReverted = reverted.Take(final.Reverted.Count).ToList(); // steps are only ever appended
+        // Only steps that did not raise the drop are kept, so the current model is the best one found.
+        var final = current;
         var quantizationReport = Quantizer.Report(_original, final.Model, final.Plan, calibrated, final.Preset, _calibration, _progress, calibrationTime, _clock);
         var report = new AccuracyControlReport
         {
@@ -149,10 +147,10 @@ internal sealed class AccuracyAwareQuantization
             FinalScore = final.Result.Score,
             FinalDrop = final.Drop,
             BoundMet = final.Drop <= _options.MaxDrop,
-            Outcome = ReferenceEquals(final, current) ? outcome : $"{outcome}; kept the best model found (drop {final.Drop:0.0000})",
+            Outcome = final.Drop <= _options.MaxDrop ? outcome : $"{outcome}; kept the model with the smallest drop found",
             FinalPreset = final.Preset,
             Iterations = _iterations,
-            Reverted = finalReverted,
+            Reverted = reverted,
             Rankings = rankings,
             RankedVariants = rankedVariants,
             Fp32EvaluationSeconds = fp32Seconds,
@@ -169,6 +167,12 @@ internal sealed class AccuracyAwareQuantization
         var result = _evaluator.EvaluateAll(model, Samples(stage), _ct);
         return new State(preset, reverted, model, plan, result, _options.Drop(baseline.Score, result.Score));
     }
+
+    /// <summary>A user validation function yields no output errors; compute them when a ranking subset must be chosen.</summary>
+    private Evaluation WithOutputErrors(State state) =>
+        state.Result.Nmse.Length > 0
+            ? state.Result
+            : state.Result with { Nmse = _evaluator.Evaluate(state.Model, Enumerable.Range(0, _evaluator.Count).ToArray(), _evaluator.Load, Samples("Measuring output errors"), _ct).Nmse };
 
     private void Record(string action, State state, bool kept) =>
         _iterations.Add(new AccuracyIteration(_iterations.Count, action, state.Result.Score, state.Drop, kept, state.Reverted.Count, _clock.Elapsed.TotalSeconds));

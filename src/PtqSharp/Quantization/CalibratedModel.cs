@@ -12,9 +12,7 @@ internal sealed class CalibratedModel(
     ModelProto preprocessed, GraphIndex index, QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> statistics,
     HardwareConfig rules, QuantizationOptions options, SampleSplit split, int originalOpset)
 {
-    private readonly ConcurrentDictionary<QuantizationPreset, Lazy<Parameters>> _parameters = new();
-
-    public QuantizationPlan Plan => plan;
+    private readonly ConcurrentDictionary<QuantizationPreset, Lazy<PresetParameters>> _parameters = new();
 
     public SampleSplit Split => split;
 
@@ -34,15 +32,15 @@ internal sealed class CalibratedModel(
     /// <remarks>Thread-safe: accuracy control builds variants in parallel.</remarks>
     public (ModelProto Model, QuantizationPlan Plan) Build(QuantizationPreset preset, IReadOnlyCollection<NodeProto> floatOps)
     {
-        var (activations, weights) = _parameters.GetOrAdd(preset, p => new Lazy<Parameters>(() => Compute(p))).Value;
+        var (activations, weights) = _parameters.GetOrAdd(preset, p => new Lazy<PresetParameters>(() => Compute(p))).Value;
         var effective = FloatFallback.Revert(plan, index, floatOps);
         return (QdqWriter.Write(preprocessed, effective, activations, weights), effective);
     }
 
-    private Parameters Compute(QuantizationPreset preset)
+    private PresetParameters Compute(QuantizationPreset preset)
     {
         var activations = ActivationParameters(plan, statistics, preset);
-        return new Parameters(activations, WeightParameters(plan, index, activations, options.OverflowFix, rules));
+        return new PresetParameters(activations, WeightParameters(plan, index, activations, options.OverflowFix, rules));
     }
 
     private static Dictionary<string, QuantizationParameters> ActivationParameters(
@@ -96,5 +94,6 @@ internal sealed class CalibratedModel(
     }
 }
 
-internal sealed record Parameters(
+/// <summary>Quantization parameters of every quantizer for one preset.</summary>
+internal sealed record PresetParameters(
     IReadOnlyDictionary<string, QuantizationParameters> Activations, IReadOnlyDictionary<NodeProto, QuantizationParameters> Weights);

@@ -6,7 +6,9 @@ namespace PtqSharp.Quantization;
 /// <summary>
 /// Reverts quantized ops to float, as accuracy control does: the reverted op reads float weights and
 /// float activations. An activation quantizer stays only where another consumer still needs it, so a
-/// reverted op leaves no dead Q/DQ pairs behind and its neighbours keep their integer kernels.
+/// reverted op leaves no dead Q/DQ pairs behind. A producer whose output now also feeds a float reader
+/// cannot end in an integer kernel (ONNX Runtime fuses only a producer whose sole consumer is the Q),
+/// which is part of the speed that accuracy control trades.
 /// </summary>
 internal static class FloatFallback
 {

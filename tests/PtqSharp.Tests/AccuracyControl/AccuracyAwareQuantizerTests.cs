@@ -90,6 +90,29 @@ public class AccuracyAwareQuantizerTests
     }
 
     [Fact]
+    public void A_step_that_makes_the_drop_grow_is_stepped_back_and_the_ops_are_ranked_again()
+    {
+        // A task where putting the Gemm back in float hurts and each Conv in float helps; the output
+        // error ranks the Gemm first, so the search must step back and rank again.
+        static bool InFloat(ModelProto m, string opType, NodeProto n) =>
+            n.OpType == opType && !m.Graph.Node.Any(p => p.OpType == "DequantizeLinear" && p.Output[0] == n.Input[1]);
+        double Validate(ModelProto m, Dataset d) => m.Graph.Node.All(n => n.OpType != "QuantizeLinear")
+            ? 1.0
+            : 0.9 + 0.02 * m.Graph.Node.Count(n => InFloat(m, "Conv", n)) - 0.05 * m.Graph.Node.Count(n => InFloat(m, "Gemm", n));
+
+        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, Validate,
+            new AccuracyControlOptions { MaxDrop = 0.07, RankingSubsetSize = 50 }, Quantization);
+        var report = result.Report;
+
+        Assert.True(report.BoundMet, report.ToText());
+        var gemmStep = Assert.Single(report.Iterations, i => i.Action.Contains("(Gemm)"));
+        Assert.False(gemmStep.Kept, report.ToText());
+        Assert.Equal(2, report.Rankings);
+        Assert.Equal(["Conv", "Conv"], report.Reverted.Select(r => r.OpType));
+        Assert.Equal(0.94, report.FinalScore, 9);
+    }
+
+    [Fact]
     public void The_mixed_preset_is_tried_first_when_asked()
     {
         var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine,
