@@ -54,7 +54,7 @@ internal sealed class AccuracyAwareQuantization
         double fp32Seconds = _clock.Elapsed.TotalSeconds;
         if (!double.IsFinite(baseline.Score)) ThrowHelper.Throw($"The FP32 model's {_evaluator.MetricName} is {baseline.Score}; accuracy control needs a finite metric.");
 
-        var calibrated = DefaultQuantization.Calibrate(_original, _calibration, _quantization, HardwareConfig.For(_quantization.TargetDevice), _progress, _ct);
+        var calibrated = DefaultQuantization.Calibrate(_original, _calibration, _quantization, _quantization.Rules, _progress, _ct);
         var calibrationTime = _clock.Elapsed - TimeSpan.FromSeconds(fp32Seconds);
         var current = Evaluate(calibrated, baseline, _quantization.Preset, [], "Evaluating INT8 (Default Quantization)");
         var fullyQuantized = current;

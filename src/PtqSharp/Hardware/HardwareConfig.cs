@@ -1,6 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace PtqSharp.Hardware;
 
@@ -16,18 +14,24 @@ public sealed record OperationRule
     /// <summary>Whether the op's output (after fusable activations) gets a quantizer so the runtime can fuse an integer kernel.</summary>
     public bool QuantizeOutput { get; init; }
 
-    /// <summary>Quantize only when every quantized input is an activation (e.g. residual Add, not bias Add).</summary>
+    /// <summary>Quantize only when every input is an activation (e.g. residual Add, not bias Add).</summary>
     public bool ActivationsOnly { get; init; }
 
     /// <summary>All quantized inputs and the output share one scale (Concat).</summary>
     public bool SharedScale { get; init; }
+
+    /// <summary>Activation quantizers allowed for this op, overriding the device's; null: the device's.</summary>
+    public IReadOnlyList<QuantizerConfig>? Activations { get; init; }
+
+    /// <summary>Weight quantizers allowed for this op, overriding the device's; null: the device's.</summary>
+    public IReadOnlyList<QuantizerConfig>? Weights { get; init; }
 }
 
-public sealed record QuantizerRule(int Bits, string Mode, string Granularity, bool NarrowRange);
-
 /// <summary>
-/// A device's quantization rules, loaded from JSON: which op types are quantized and how, which ops
-/// pass quantization through, and which activations fuse into the op before them.
+/// A device's quantization rules, loaded from JSON (<c>Hardware/Configs/*.json</c>, or a user's file):
+/// which quantizer configurations it accepts for activations and weights, per op type where they
+/// differ; which ops are quantized and how; which ops pass quantization through; which activations
+/// fuse into the op before them. The preset then picks one configuration from what is allowed.
 /// </summary>
 public sealed record HardwareConfig
 {
@@ -35,9 +39,12 @@ public sealed record HardwareConfig
 
     public string Description { get; init; } = string.Empty;
 
-    public required QuantizerRule Activations { get; init; }
+    /// <summary>Whether 8-bit weights may be narrowed to 7 bits against u8 x s8 saturation (x86 CPUs without VNNI).</summary>
+    public bool OverflowFix { get; init; }
 
-    public required QuantizerRule Weights { get; init; }
+    public required IReadOnlyList<QuantizerConfig> Activations { get; init; }
+
+    public required IReadOnlyList<QuantizerConfig> Weights { get; init; }
 
     public required IReadOnlyDictionary<string, OperationRule> Operations { get; init; }
 
@@ -45,11 +52,28 @@ public sealed record HardwareConfig
 
     public IReadOnlySet<string> FusableActivations { get; init; } = new HashSet<string>();
 
-    public static HardwareConfig For(TargetDevice device) => device switch
+    /// <summary>Activation quantizers allowed at the inputs and output of an op type.</summary>
+    public IReadOnlyList<QuantizerConfig> ActivationsFor(string opType) =>
+        Operations.TryGetValue(opType, out var rule) && rule.Activations is { } a ? a : Activations;
+
+    /// <summary>Weight quantizers allowed for an op type.</summary>
+    public IReadOnlyList<QuantizerConfig> WeightsFor(string opType) =>
+        Operations.TryGetValue(opType, out var rule) && rule.Weights is { } w ? w : Weights;
+
+    /// <summary>The devices with built-in rules, VPU folded into NPU.</summary>
+    public static IReadOnlyList<TargetDevice> Devices { get; } =
+        [TargetDevice.Any, TargetDevice.Cpu, TargetDevice.Gpu, TargetDevice.Npu, TargetDevice.Gna, TargetDevice.Gna3, TargetDevice.CpuSpr];
+
+    public static HardwareConfig For(TargetDevice device) => LoadEmbedded(device switch
     {
-        TargetDevice.Cpu => LoadEmbedded("cpu.json"),
-        _ => LoadEmbedded("any.json"),
-    };
+        TargetDevice.Cpu => "cpu.json",
+        TargetDevice.Gpu => "gpu.json",
+        TargetDevice.Npu or TargetDevice.Vpu => "npu.json",
+        TargetDevice.Gna => "gna.json",
+        TargetDevice.Gna3 => "gna3.json",
+        TargetDevice.CpuSpr => "cpu_spr.json",
+        _ => "any.json",
+    });
 
     public static HardwareConfig LoadEmbedded(string file)
     {
@@ -58,89 +82,13 @@ public sealed record HardwareConfig
         return Parse(stream, file);
     }
 
-    public static HardwareConfig Parse(Stream json, string source)
+    /// <summary>Loads a user's rules; errors name the file and the offending key.</summary>
+    public static HardwareConfig Load(string path)
     {
-        Dto? dto;
-        try
-        {
-            dto = JsonSerializer.Deserialize<Dto>(json, JsonOptions);
-        }
-        catch (JsonException e)
-        {
-            return ThrowHelper.Throw<HardwareConfig>($"Hardware config '{source}' is invalid at {e.Path}: {e.Message}");
-        }
-
-        if (dto?.Name is null) return ThrowHelper.Throw<HardwareConfig>($"Hardware config '{source}' has no 'name'.");
-        if (dto.Activations is null) return ThrowHelper.Throw<HardwareConfig>($"Hardware config '{source}' has no 'activations'.");
-        if (dto.Weights is null) return ThrowHelper.Throw<HardwareConfig>($"Hardware config '{source}' has no 'weights'.");
-        if (dto.Operations is null) return ThrowHelper.Throw<HardwareConfig>($"Hardware config '{source}' has no 'operations'.");
-
-        var ops = new Dictionary<string, OperationRule>();
-        foreach (var (op, rule) in dto.Operations)
-        {
-            IReadOnlyList<int>? inputs = rule.Inputs.ValueKind switch
-            {
-                JsonValueKind.String when rule.Inputs.GetString() == "all" => null,
-                JsonValueKind.Array => rule.Inputs.EnumerateArray().Select(e => e.GetInt32()).ToArray(),
-                _ => ThrowHelper.Throw<int[]>($"Hardware config '{source}': operations.{op}.inputs must be a list of input indices or \"all\"."),
-            };
-            ops[op] = new OperationRule
-            {
-                Inputs = inputs,
-                Bias = rule.Bias,
-                QuantizeOutput = rule.QuantizeOutput,
-                ActivationsOnly = rule.ActivationsOnly,
-                SharedScale = rule.SharedScale,
-            };
-        }
-
-        return new HardwareConfig
-        {
-            Name = dto.Name,
-            Description = dto.Description ?? string.Empty,
-            Activations = dto.Activations.ToRule(),
-            Weights = dto.Weights.ToRule(),
-            Operations = ops,
-            PassThrough = (dto.PassThrough ?? []).ToHashSet(),
-            FusableActivations = (dto.FusableActivations ?? []).ToHashSet(),
-        };
+        if (!File.Exists(path)) ThrowHelper.Throw($"Hardware config '{path}' does not exist.");
+        using var stream = File.OpenRead(path);
+        return Parse(stream, path);
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
-    private sealed class Dto
-    {
-        public string? Name { get; set; }
-        public string? Description { get; set; }
-        public QuantizerDto? Activations { get; set; }
-        public QuantizerDto? Weights { get; set; }
-        public Dictionary<string, OperationDto>? Operations { get; set; }
-        public string[]? PassThrough { get; set; }
-        public string[]? FusableActivations { get; set; }
-    }
-
-    private sealed class QuantizerDto
-    {
-        public int Bits { get; set; } = 8;
-        public string? Mode { get; set; }
-        public string? Granularity { get; set; }
-        public bool NarrowRange { get; set; }
-
-        public QuantizerRule ToRule() => new(Bits, Mode ?? "symmetric", Granularity ?? "per_tensor", NarrowRange);
-    }
-
-    private sealed class OperationDto
-    {
-        public JsonElement Inputs { get; set; }
-        public int? Bias { get; set; }
-        public bool QuantizeOutput { get; set; }
-        public bool ActivationsOnly { get; set; }
-        public bool SharedScale { get; set; }
-    }
+    public static HardwareConfig Parse(Stream json, string source) => HardwareConfigParser.Parse(json, source);
 }

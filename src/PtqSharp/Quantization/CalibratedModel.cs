@@ -39,20 +39,32 @@ internal sealed class CalibratedModel(
 
     private PresetParameters Compute(QuantizationPreset preset)
     {
-        var activations = ActivationParameters(plan, statistics, preset);
-        return new PresetParameters(activations, WeightParameters(plan, index, activations, options.OverflowFix, rules));
+        var activations = ActivationParameters(plan, statistics, rules, preset);
+        return new PresetParameters(activations, WeightParameters(plan, index, activations, options.OverflowFix, rules, preset));
+    }
+
+    /// <summary>The activation quantizers a group may use: those every op reading or writing it allows.</summary>
+    private static IReadOnlyList<QuantizerConfig> AllowedFor(ActivationGroup group, QuantizationPlan plan, HardwareConfig rules)
+    {
+        var tensors = group.Tensors.ToHashSet();
+        var lists = plan.Ops
+            .Where(o => o.ActivationInputs.Any(tensors.Contains) || (o.OutputTensor is { } t && tensors.Contains(t)))
+            .Select(o => rules.ActivationsFor(o.Node.OpType))
+            .ToList();
+        return lists.Count > 0 ? QuantizerSelection.Intersect(lists) : rules.Activations;
     }
 
     private static Dictionary<string, QuantizationParameters> ActivationParameters(
-        QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> stats, QuantizationPreset preset)
+        QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> stats, HardwareConfig rules, QuantizationPreset preset)
     {
         var result = new Dictionary<string, QuantizationParameters>();
         foreach (var group in plan.Groups)
         {
+            var config = QuantizerSelection.Choose(AllowedFor(group, plan, rules), preset, weights: false);
             var (min, max, absMax, globalMin) = MinMaxAggregator.Union(group.Tensors.Select(t => stats[t]));
-            var p = preset == QuantizationPreset.Performance
-                ? RangeMath.SymmetricActivation(absMax, unsigned: globalMin >= 0f)
-                : RangeMath.AsymmetricActivation(min, max);
+            var p = config.Mode == QuantizationMode.Symmetric
+                ? RangeMath.SymmetricActivation(absMax, unsigned: globalMin >= 0f, config.Bits, config.Signed, config.NarrowRange)
+                : RangeMath.AsymmetricActivation(min, max, config.Bits, config.Signed);
             foreach (var t in group.Tensors) result[t] = p;
         }
 
@@ -61,19 +73,30 @@ internal sealed class CalibratedModel(
 
     private static Dictionary<NodeProto, QuantizationParameters> WeightParameters(
         QuantizationPlan plan, GraphIndex index, IReadOnlyDictionary<string, QuantizationParameters> activations,
-        OverflowFix overflowFix, HardwareConfig rules)
+        OverflowFix overflowFix, HardwareConfig rules, QuantizationPreset preset)
     {
         var result = new Dictionary<NodeProto, QuantizationParameters>(ReferenceEqualityComparer.Instance);
         foreach (var op in plan.Ops)
         {
             if (op.Weight is not { } w) continue;
+            var config = QuantizerSelection.Choose(rules.WeightsFor(op.Node.OpType), preset, weights: true);
+            var axis = config.Granularity == Granularity.PerChannel ? w.Axis : null;
             var tensor = index.Initializer(w.Tensor)!;
             var values = TensorData.ToFloats(tensor);
-            var absMax = WeightStatistics.AbsMaxPerChannel(values, tensor.Dims, w.Axis);
-
-            bool narrowBits = overflowFix == OverflowFix.All || (overflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(op.Node));
-            int levelHigh = narrowBits ? 64 : (1 << (rules.Weights.Bits - 1)) - 1;
-            var p = RangeMath.SymmetricWeights(absMax, levelHigh, rules.Weights.NarrowRange, w.Axis);
+            QuantizationParameters p;
+            if (config.Mode == QuantizationMode.Asymmetric)
+            {
+                var (min, max) = WeightStatistics.MinMaxPerChannel(values, tensor.Dims, axis);
+                p = RangeMath.AsymmetricWeights(min, max, axis, config.Bits);
+            }
+            else
+            {
+                // The overflow fix narrows 8-bit weights only on devices whose kernels can saturate.
+                bool narrowBits = rules.OverflowFix && config.Bits == 8 &&
+                    (overflowFix == OverflowFix.All || (overflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(op.Node)));
+                int levelHigh = narrowBits ? 64 : (1 << (config.Bits - 1)) - 1;
+                p = RangeMath.SymmetricWeights(WeightStatistics.AbsMaxPerChannel(values, tensor.Dims, axis), levelHigh, config.NarrowRange, axis, config.Bits);
+            }
 
             if (op.BiasIndex is int b)
             {

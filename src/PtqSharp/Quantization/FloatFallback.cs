@@ -32,7 +32,7 @@ internal static class FloatFallback
             needed[tensor] = true; // guards cycles
             var uses = index.Consumers(tensor);
             bool ownOutput = !revertedOutputs.Contains(tensor) && (index.GraphOutputs.Contains(tensor) || uses.Count == 0);
-            bool result = ownOutput || uses.Any(u => NeedsQuantizedInput(u.Node));
+            bool result = ownOutput || uses.Any(u => !plan.FloatInputs.Contains((u.Node, u.InputIndex)) && NeedsQuantizedInput(u.Node));
             needed[tensor] = result;
             return result;
         }

@@ -13,12 +13,12 @@ internal sealed class QdqWriter
     private readonly GraphProto _graph;
     private readonly GraphIndex _index;
     private readonly HashSet<string> _names;
-    private readonly HashSet<NodeProto> _floatReaders;
+    private readonly Func<NodeProto, int, bool> _readsFloat;
 
-    private QdqWriter(GraphProto graph, HashSet<NodeProto> floatReaders)
+    private QdqWriter(GraphProto graph, Func<NodeProto, int, bool> readsFloat)
     {
         _graph = graph;
-        _floatReaders = floatReaders;
+        _readsFloat = readsFloat;
         _index = new GraphIndex(graph);
         _names = graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)).ToHashSet();
     }
@@ -35,7 +35,9 @@ internal sealed class QdqWriter
         // The plan refers to nodes of the original model; map them to the clone by position.
         var nodeMap = new Dictionary<NodeProto, NodeProto>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < model.Graph.Node.Count; i++) nodeMap[model.Graph.Node[i]] = result.Graph.Node[i];
-        var writer = new QdqWriter(result.Graph, plan.FloatReaders.Select(n => nodeMap[n]).ToHashSet<NodeProto>(ReferenceEqualityComparer.Instance));
+        var originals = new Dictionary<NodeProto, NodeProto>(ReferenceEqualityComparer.Instance);
+        foreach (var (original, clone) in nodeMap) originals[clone] = original;
+        var writer = new QdqWriter(result.Graph, (node, input) => originals.TryGetValue(node, out var o) && plan.ReadsFloat(o, input));
 
         foreach (var op in plan.Ops)
         {
@@ -56,6 +58,7 @@ internal sealed class QdqWriter
             writer.QuantizeActivation(tensor, activations[tensor]);
         }
 
+        writer.ImportContribDomainIfUsed(result);
         writer.RemoveUnusedInitializers();
         writer.SortTopologically();
         return result;
@@ -76,18 +79,18 @@ internal sealed class QdqWriter
             source = Unique(tensor + "_float");
             var producer = _index.Producer(tensor)!;
             producer.Output[producer.Output.IndexOf(tensor)] = source;
-            foreach (var use in _index.Consumers(tensor).Where(u => _floatReaders.Contains(u.Node))) use.Node.Input[use.InputIndex] = source;
+            foreach (var use in _index.Consumers(tensor).Where(u => _readsFloat(u.Node, u.InputIndex))) use.Node.Input[use.InputIndex] = source;
 
             dequantized = tensor;
         }
         else
         {
             dequantized = Unique(tensor + "_dequantized");
-            foreach (var use in _index.Consumers(tensor).Where(u => !_floatReaders.Contains(u.Node))) use.Node.Input[use.InputIndex] = dequantized;
+            foreach (var use in _index.Consumers(tensor).Where(u => !_readsFloat(u.Node, u.InputIndex))) use.Node.Input[use.InputIndex] = dequantized;
         }
 
-        _graph.Node.Add(new NodeProto { OpType = "QuantizeLinear", Name = Unique(tensor + "_QuantizeLinear"), Input = { source, scale, zeroPoint }, Output = { quantized } });
-        _graph.Node.Add(new NodeProto { OpType = "DequantizeLinear", Name = Unique(tensor + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { dequantized } });
+        _graph.Node.Add(new NodeProto { OpType = "QuantizeLinear", Domain = DomainFor(p), Name = Unique(tensor + "_QuantizeLinear"), Input = { source, scale, zeroPoint }, Output = { quantized } });
+        _graph.Node.Add(new NodeProto { OpType = "DequantizeLinear", Domain = DomainFor(p), Name = Unique(tensor + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { dequantized } });
     }
 
     private void QuantizeWeight(NodeProto node, WeightInput w, QuantizationParameters p)
@@ -95,9 +98,14 @@ internal sealed class QdqWriter
         var tensor = _index.Initializer(w.Tensor)!;
         var values = TensorData.ToFloats(tensor);
         var shape = TensorData.Shape(tensor);
-        var q = WeightQuantizer.Quantize(values, shape, p, v => (sbyte)v);
         string name = Unique(w.Tensor + "_quantized");
-        _graph.Initializer.Add(TensorData.Create<sbyte>(name, shape, q, TensorData.Int8));
+        _graph.Initializer.Add(p.Type.OnnxType switch
+        {
+            TensorData.Int8 => TensorData.Create<sbyte>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (sbyte)v), TensorData.Int8),
+            TensorData.UInt8 => TensorData.Create<byte>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (byte)v), TensorData.UInt8),
+            TensorData.Int16 => TensorData.Create<short>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (short)v), TensorData.Int16),
+            _ => throw new InvalidOperationException($"No weight writer for {p.Type}."),
+        });
         node.Input[w.InputIndex] = Dequantize(name, w.Tensor, p);
     }
 
@@ -117,7 +125,7 @@ internal sealed class QdqWriter
         string scale = Unique(stem + "_scale"), zeroPoint = Unique(stem + "_zero_point"), output = Unique(stem + "_dequantized");
         _graph.Initializer.Add(TensorData.FromFloats(scale, dims, p.Scale));
         _graph.Initializer.Add(ZeroPointTensor(zeroPoint, dims, p));
-        var dq = new NodeProto { OpType = "DequantizeLinear", Name = Unique(stem + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { output } };
+        var dq = new NodeProto { OpType = "DequantizeLinear", Domain = DomainFor(p), Name = Unique(stem + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { output } };
         if (p.Axis is int axis) dq.SetInt("axis", axis);
         _graph.Node.Add(dq);
         return output;
@@ -127,9 +135,27 @@ internal sealed class QdqWriter
     {
         TensorData.UInt8 => TensorData.Create<byte>(name, dims, p.ZeroPoint.Select(z => (byte)z).ToArray(), TensorData.UInt8),
         TensorData.Int8 => TensorData.Create<sbyte>(name, dims, p.ZeroPoint.Select(z => (sbyte)z).ToArray(), TensorData.Int8),
+        TensorData.Int16 => TensorData.Create<short>(name, dims, p.ZeroPoint.Select(z => (short)z).ToArray(), TensorData.Int16),
+        TensorData.UInt16 => TensorData.Create<ushort>(name, dims, p.ZeroPoint.Select(z => (ushort)z).ToArray(), TensorData.UInt16),
         TensorData.Int32 => TensorData.Create<int>(name, dims, p.ZeroPoint, TensorData.Int32),
         _ => throw new InvalidOperationException($"No zero-point writer for {p.Type}."),
     };
+
+    /// <summary>
+    /// 16-bit quantizers use ONNX Runtime's com.microsoft QuantizeLinear/DequantizeLinear: the ai.onnx
+    /// ones accept int16 only from opset 21, and upgrading a whole model that far rewrites many ops.
+    /// </summary>
+    private static string DomainFor(QuantizationParameters p) => p.Type.Is16Bit ? MicrosoftDomain : "";
+
+    private const string MicrosoftDomain = "com.microsoft";
+
+    private void ImportContribDomainIfUsed(ModelProto model)
+    {
+        if (_graph.Node.Any(n => n.Domain == MicrosoftDomain) && model.OpsetImport.All(o => o.Domain != MicrosoftDomain))
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+    }
 
     private void RemoveUnusedInitializers()
     {

@@ -2,14 +2,21 @@ using PtqSharp.Hardware;
 
 namespace PtqSharp.Quantization;
 
-/// <summary>POT/NNCF presets: how activations are quantized. Weights are symmetric in both.</summary>
+/// <summary>
+/// POT/NNCF presets: which of the quantizers a device allows are used. A device that does not allow
+/// a preset's choice falls back to what it does allow (accuracy becomes mixed where weights must be
+/// symmetric; everything is symmetric on GNA).
+/// </summary>
 public enum QuantizationPreset
 {
-    /// <summary>Symmetric activations: fastest kernels everywhere.</summary>
+    /// <summary>Symmetric activations and weights, fewest bits: fastest kernels.</summary>
     Performance,
 
-    /// <summary>Asymmetric activations: better for tensors whose range is not centred on zero.</summary>
+    /// <summary>Asymmetric activations, symmetric weights: better for tensors whose range is not centred on zero.</summary>
     Mixed,
+
+    /// <summary>Asymmetric activations and weights, most bits the device allows.</summary>
+    Accuracy,
 }
 
 /// <summary>
@@ -50,6 +57,9 @@ public sealed record QuantizationOptions
 
     public TargetDevice TargetDevice { get; init; } = TargetDevice.Any;
 
+    /// <summary>Your own device rules (<see cref="HardwareConfig.Load"/>); when set, they replace <see cref="TargetDevice"/>'s.</summary>
+    public HardwareConfig? HardwareConfig { get; init; }
+
     /// <summary>Number of calibration samples drawn from the dataset.</summary>
     public int SubsetSize { get; init; } = 300;
 
@@ -65,6 +75,9 @@ public sealed record QuantizationOptions
 
     /// <summary>Samples not used for calibration on which FP32 and INT8 outputs are compared; 0 to skip.</summary>
     public int HoldOutSize { get; init; } = 100;
+
+    /// <summary>The rules in force: the user's hardware config, else the target device's.</summary>
+    internal HardwareConfig Rules => HardwareConfig ?? Hardware.HardwareConfig.For(TargetDevice);
 
     internal void Validate()
     {

@@ -2,7 +2,7 @@ using Onnx;
 
 namespace PtqSharp.Quantization;
 
-/// <summary>A constant weight input of a quantized op and the axis of its output channels (null: per tensor).</summary>
+/// <summary>A constant weight input of a quantized op and the axis of its output channels (null where per-channel is not meaningful).</summary>
 internal sealed record WeightInput(int InputIndex, string Tensor, int? Axis);
 
 /// <summary>One op that will run on integer inputs.</summary>
@@ -25,7 +25,7 @@ internal sealed record QuantizationPlan(
     IReadOnlySet<NodeProto> FirstLayers,
     IReadOnlyList<SkippedOp> Skipped)
 {
-    private static readonly IReadOnlySet<NodeProto> None = new HashSet<NodeProto>();
+    private static readonly IReadOnlySet<NodeProto> None = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
 
     public IEnumerable<string> ActivationTensors => Groups.SelectMany(g => g.Tensors);
 
@@ -34,4 +34,19 @@ internal sealed record QuantizationPlan(
     /// to float, and data-movement ops that only lead to them.
     /// </summary>
     public IReadOnlySet<NodeProto> FloatReaders { get; init; } = None;
+
+    /// <summary>Single inputs that read float by the device rules (an input its op's rule does not quantize).</summary>
+    public IReadOnlySet<(NodeProto Node, int Input)> FloatInputs { get; init; } = new HashSet<(NodeProto, int)>();
+
+    public bool ReadsFloat(NodeProto node, int input) => FloatReaders.Contains(node) || FloatInputs.Contains((node, input));
+}
+
+/// <summary>Compares (node, input index) pairs by node identity: protobuf nodes compare by value.</summary>
+internal sealed class NodeInputComparer : IEqualityComparer<(NodeProto Node, int Input)>
+{
+    public static readonly NodeInputComparer Instance = new();
+
+    public bool Equals((NodeProto Node, int Input) a, (NodeProto Node, int Input) b) => ReferenceEquals(a.Node, b.Node) && a.Input == b.Input;
+
+    public int GetHashCode((NodeProto Node, int Input) x) => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(x.Node), x.Input);
 }

@@ -44,7 +44,7 @@ public static class Quantizer
     {
         options ??= new QuantizationOptions();
         var total = Stopwatch.StartNew();
-        var rules = HardwareConfig.For(options.TargetDevice);
+        var rules = options.Rules;
         var calibrated = DefaultQuantization.Calibrate(model, calibrationData, options, rules, progress, cancellationToken);
         var (quantized, plan) = calibrated.Build(options.Preset, []);
         var calibrationTime = total.Elapsed;

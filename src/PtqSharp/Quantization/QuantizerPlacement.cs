@@ -19,10 +19,8 @@ internal static class QuantizerPlacement
 
     public static QuantizationPlan Plan(GraphIndex index, HardwareConfig rules, IgnoredScopeMatcher ignored)
     {
-        var ops = new List<QuantizedOp>();
+        var candidates = new List<(QuantizedOp Op, OperationRule Rule)>();
         var skipped = new List<SkippedOp>();
-        var groups = new UnionFind();
-
         foreach (var node in index.TopologicalOrder)
         {
             if (node.Domain is not ("" or "ai.onnx") || !rules.Operations.TryGetValue(node.OpType, out var rule)) continue;
@@ -33,21 +31,28 @@ internal static class QuantizerPlacement
             }
 
             var op = TryQuantize(index, rules, node, rule, out var reason);
-            if (op is null)
-            {
-                skipped.Add(new SkippedOp(node, reason!));
-                continue;
-            }
+            if (op is null) skipped.Add(new SkippedOp(node, reason!));
+            else candidates.Add((op, rule));
+        }
 
+        var floatInputs = FloatInputs(index, candidates);
+        var ops = new List<QuantizedOp>();
+        var groups = new UnionFind();
+        foreach (var (candidate, rule) in candidates)
+        {
+            var op = candidate;
+            var node = op.Node;
             foreach (var t in op.ActivationInputs) groups.Add(t);
             if (rule.SharedScale)
             {
                 foreach (var t in op.ActivationInputs.Skip(1)) groups.Union(op.ActivationInputs[0], t);
             }
 
-            if (rule.QuantizeOutput)
+            // An output quantizer serves consumers that read integers; none is needed when every
+            // consumer must read float (CPU_SPR's second Add input).
+            var tail = rule.QuantizeOutput ? FusionTail(index, rules, ignored, node.Output[0]) : null;
+            if (tail is not null && (index.GraphOutputs.Contains(tail) || index.Consumers(tail).Any(u => !floatInputs.Contains((u.Node, u.InputIndex)))))
             {
-                var tail = FusionTail(index, rules, ignored, node.Output[0]);
                 groups.Add(tail);
                 if (rule.SharedScale) groups.Union(op.ActivationInputs[0], tail);
                 op = op with { OutputTensor = tail };
@@ -69,13 +74,36 @@ internal static class QuantizerPlacement
         }
 
         var firstLayers = FirstWeightedLayers(index, ops);
-        return new QuantizationPlan(ops, groups.Groups().Select(g => new ActivationGroup(g)).ToList(), firstLayers, skipped);
+        return new QuantizationPlan(ops, groups.Groups().Select(g => new ActivationGroup(g)).ToList(), firstLayers, skipped) { FloatInputs = floatInputs };
+    }
+
+    /// <summary>Activation inputs of quantized ops that their rule leaves out: they read float even where the tensor is quantized.</summary>
+    private static HashSet<(NodeProto, int)> FloatInputs(GraphIndex index, List<(QuantizedOp Op, OperationRule Rule)> ops)
+    {
+        var result = new HashSet<(NodeProto, int)>(NodeInputComparer.Instance);
+        foreach (var (op, rule) in ops)
+        {
+            if (rule.Inputs is null) continue;
+            for (int i = 0; i < op.Node.Input.Count; i++)
+            {
+                var t = op.Node.Input[i];
+                if (t.Length > 0 && !rule.Inputs.Contains(i) && i != rule.Bias && !index.IsConstant(t)) result.Add((op.Node, i));
+            }
+        }
+
+        return result;
     }
 
     private static QuantizedOp? TryQuantize(GraphIndex index, HardwareConfig rules, NodeProto node, OperationRule rule, out string? reason)
     {
         reason = null;
         var inputs = rule.Inputs ?? Enumerable.Range(0, node.Input.Count).ToList();
+        if (rule.ActivationsOnly && node.Input.FirstOrDefault(i => i.Length > 0 && index.IsConstant(i)) is { } constant)
+        {
+            reason = $"input '{constant}' is a constant and this op is quantized only between activations";
+            return null;
+        }
+
         var activations = new List<string>();
         WeightInput? weight = null;
         foreach (int i in inputs)
@@ -96,7 +124,7 @@ internal static class QuantizerPlacement
                     return null;
                 }
 
-                weight = new WeightInput(i, tensor, rules.Weights.Granularity == "per_channel" ? ChannelAxis(node, i, index.Initializer(tensor)!) : null);
+                weight = new WeightInput(i, tensor, ChannelAxis(node, i, index.Initializer(tensor)!));
             }
             else
             {

@@ -11,41 +11,63 @@ public static class RangeMath
     public const float MinScale = 1e-10f;
 
     /// <summary>
-    /// Symmetric activation quantizer. A signed tensor uses the int8 grid [-128, 127] around zero,
-    /// stored as uint8 with zero point 128 so CPUs can use their u8s8 kernels; an unsigned tensor
-    /// (never negative) uses uint8 [0, 255] with zero point 0.
+    /// Symmetric activation quantizer. With unsigned storage (the u8s8 CPU kernels) a signed tensor
+    /// uses the signed grid around zero stored with zero point 2^(bits-1), and a never-negative tensor
+    /// the full unsigned grid with zero point 0. With signed storage (GNA) the zero point is always 0.
     /// </summary>
-    public static QuantizationParameters SymmetricActivation(float absMax, bool unsigned, int bits = 8)
+    public static QuantizationParameters SymmetricActivation(float absMax, bool unsigned, int bits = 8, bool signedStorage = false, bool narrowRange = false)
     {
         int levels = 1 << bits;
+        if (signedStorage)
+        {
+            int high = levels / 2 - 1;
+            return new QuantizationParameters([SafeScale(absMax / high)], [0], QuantizedType.For(bits, true), narrowRange ? -high : -high - 1, high);
+        }
+
         float scale = SafeScale(absMax / (unsigned ? levels - 1 : levels / 2 - 1));
-        return unsigned
-            ? new QuantizationParameters([scale], [0], QuantizedType.UInt8, 0, levels - 1)
-            : new QuantizationParameters([scale], [levels / 2], QuantizedType.UInt8, 0, levels - 1);
+        return new QuantizationParameters([scale], [unsigned ? 0 : levels / 2], QuantizedType.For(bits, false), 0, levels - 1);
     }
 
-    /// <summary>Asymmetric activation quantizer over [min, max] (widened to contain 0), uint8.</summary>
-    public static QuantizationParameters AsymmetricActivation(float min, float max, int bits = 8)
+    /// <summary>Asymmetric activation quantizer over [min, max] (widened to contain 0).</summary>
+    public static QuantizationParameters AsymmetricActivation(float min, float max, int bits = 8, bool signedStorage = false)
     {
-        int qmax = (1 << bits) - 1;
+        int levels = 1 << bits;
+        int qmin = signedStorage ? -levels / 2 : 0, qmax = qmin + levels - 1;
         min = MathF.Min(min, 0f);
         max = MathF.Max(max, 0f);
-        float scale = SafeScale((max - min) / qmax);
-        int zeroPoint = (int)Math.Clamp(MathF.Round(-min / scale, MidpointRounding.ToEven), 0, qmax);
-        return new QuantizationParameters([scale], [zeroPoint], QuantizedType.UInt8, 0, qmax);
+        float scale = SafeScale((max - min) / (levels - 1));
+        int zeroPoint = (int)Math.Clamp(MathF.Round(qmin - min / scale, MidpointRounding.ToEven), qmin, qmax);
+        return new QuantizationParameters([scale], [zeroPoint], QuantizedType.For(bits, signedStorage), qmin, qmax);
     }
 
     /// <summary>
-    /// Symmetric per-channel int8 weights. <paramref name="levelHigh"/> is 127 for narrow range
-    /// [-127, 127]; the overflow fix passes 64, which keeps every u8 x s8 pair sum of the AVX2 kernels
-    /// (2 x 255 x 64 = 32640) inside int16.
+    /// Symmetric signed weights, per channel along <paramref name="axis"/> or per tensor.
+    /// <paramref name="levelHigh"/> is 2^(bits-1)-1 (127 for int8); the overflow fix passes 64, which
+    /// keeps every u8 x s8 pair sum of the AVX2 kernels (2 x 255 x 64 = 32640) inside int16.
     /// </summary>
-    public static QuantizationParameters SymmetricWeights(ReadOnlySpan<float> absMaxPerChannel, int levelHigh, bool narrowRange, int? axis)
+    public static QuantizationParameters SymmetricWeights(ReadOnlySpan<float> absMaxPerChannel, int levelHigh, bool narrowRange, int? axis, int bits = 8)
     {
         var scales = new float[absMaxPerChannel.Length];
         for (int c = 0; c < scales.Length; c++) scales[c] = SafeScale(absMaxPerChannel[c] / levelHigh);
-        int levelLow = narrowRange || levelHigh < 127 ? -levelHigh : -levelHigh - 1;
-        return new QuantizationParameters(scales, new int[scales.Length], QuantizedType.Int8, levelLow, levelHigh, axis);
+        int fullHigh = (1 << (bits - 1)) - 1;
+        int levelLow = narrowRange || levelHigh < fullHigh ? -levelHigh : -levelHigh - 1;
+        return new QuantizationParameters(scales, new int[scales.Length], QuantizedType.For(bits, true), levelLow, levelHigh, axis);
+    }
+
+    /// <summary>Asymmetric signed weights: each channel's [min, max] (widened to contain 0) on the full grid, with its own zero point.</summary>
+    public static QuantizationParameters AsymmetricWeights(ReadOnlySpan<float> minPerChannel, ReadOnlySpan<float> maxPerChannel, int? axis, int bits = 8)
+    {
+        var scales = new float[minPerChannel.Length];
+        var zeroPoints = new int[minPerChannel.Length];
+        int qmin = -(1 << (bits - 1)), qmax = (1 << (bits - 1)) - 1;
+        for (int c = 0; c < scales.Length; c++)
+        {
+            float min = MathF.Min(minPerChannel[c], 0f), max = MathF.Max(maxPerChannel[c], 0f);
+            scales[c] = SafeScale((max - min) / (qmax - qmin));
+            zeroPoints[c] = (int)Math.Clamp(MathF.Round(qmin - min / scales[c], MidpointRounding.ToEven), qmin, qmax);
+        }
+
+        return new QuantizationParameters(scales, zeroPoints, QuantizedType.For(bits, true), qmin, qmax, axis);
     }
 
     /// <summary>Bias as int32 with scale = input scale x weight scale (per channel), zero point 0.</summary>

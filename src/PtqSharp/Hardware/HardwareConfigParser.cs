@@ -1,0 +1,165 @@
+using System.Text.Json;
+
+namespace PtqSharp.Hardware;
+
+/// <summary>
+/// Reads hardware-config JSON by hand rather than by serializer so every error names the key path
+/// (<c>operations.Conv.activations[1].mode</c>) and the allowed values, and unknown keys (typos) fail.
+/// </summary>
+internal static class HardwareConfigParser
+{
+    private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "activations", "weights", "operations", "pass_through", "fusable_activations"];
+    private static readonly string[] OperationKeys = ["inputs", "bias", "quantize_output", "activations_only", "shared_scale", "activations", "weights"];
+    private static readonly string[] QuantizerKeys = ["bits", "mode", "granularity", "narrow_range", "signed"];
+
+    public static HardwareConfig Parse(Stream json, string source)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            return ThrowHelper.Throw<HardwareConfig>($"Hardware config '{source}' is not valid JSON (line {e.LineNumber + 1}): {e.Message}");
+        }
+
+        using (doc)
+        {
+            var reader = new Reader(source);
+            var root = doc.RootElement;
+            reader.Expect(root, JsonValueKind.Object, "the top level");
+            reader.KnownKeys(root, TopKeys, "");
+            var operations = new Dictionary<string, OperationRule>();
+            foreach (var op in reader.Required(root, "operations", JsonValueKind.Object).EnumerateObject())
+            {
+                operations[op.Name] = Operation(reader, op.Value, $"operations.{op.Name}");
+            }
+
+            return new HardwareConfig
+            {
+                Name = reader.Required(root, "name", JsonValueKind.String).GetString()!,
+                Description = reader.Optional(root, "description", JsonValueKind.String)?.GetString() ?? string.Empty,
+                OverflowFix = reader.Bool(root, "overflow_fix", "overflow_fix"),
+                Activations = Quantizers(reader, reader.Required(root, "activations"), "activations"),
+                Weights = Quantizers(reader, reader.Required(root, "weights"), "weights"),
+                Operations = operations,
+                PassThrough = reader.Strings(root, "pass_through").ToHashSet(),
+                FusableActivations = reader.Strings(root, "fusable_activations").ToHashSet(),
+            };
+        }
+    }
+
+    private static OperationRule Operation(Reader reader, JsonElement e, string path)
+    {
+        reader.Expect(e, JsonValueKind.Object, path);
+        reader.KnownKeys(e, OperationKeys, path);
+        IReadOnlyList<int>? inputs = e.TryGetProperty("inputs", out var i) ? i.ValueKind switch
+        {
+            JsonValueKind.String when i.GetString() == "all" => null,
+            JsonValueKind.Array when i.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var v) && v >= 0) =>
+                i.EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+            _ => reader.Fail<int[]>($"{path}.inputs", "must be a list of input indices or \"all\""),
+        } : [0];
+        int? bias = reader.Optional(e, "bias", JsonValueKind.Number) is { } b
+            ? (b.TryGetInt32(out var bv) && bv >= 0 ? bv : reader.Fail<int>($"{path}.bias", "must be an input index"))
+            : null;
+        return new OperationRule
+        {
+            Inputs = inputs,
+            Bias = bias,
+            QuantizeOutput = reader.Bool(e, "quantize_output", $"{path}.quantize_output"),
+            ActivationsOnly = reader.Bool(e, "activations_only", $"{path}.activations_only"),
+            SharedScale = reader.Bool(e, "shared_scale", $"{path}.shared_scale"),
+            Activations = e.TryGetProperty("activations", out var a) ? Quantizers(reader, a, $"{path}.activations") : null,
+            Weights = e.TryGetProperty("weights", out var w) ? Quantizers(reader, w, $"{path}.weights") : null,
+        };
+    }
+
+    /// <summary>A quantizer object or a list of them, in order of preference.</summary>
+    private static IReadOnlyList<QuantizerConfig> Quantizers(Reader reader, JsonElement e, string path)
+    {
+        if (e.ValueKind == JsonValueKind.Object) return [Quantizer(reader, e, path)];
+        reader.Expect(e, JsonValueKind.Array, path);
+        var list = e.EnumerateArray().Select((q, k) => Quantizer(reader, q, $"{path}[{k}]")).ToList();
+        return list.Count > 0 ? list : reader.Fail<List<QuantizerConfig>>(path, "must list at least one quantizer");
+    }
+
+    private static QuantizerConfig Quantizer(Reader reader, JsonElement e, string path)
+    {
+        reader.Expect(e, JsonValueKind.Object, path);
+        reader.KnownKeys(e, QuantizerKeys, path);
+        int bits = reader.Optional(e, "bits", JsonValueKind.Number) is { } b
+            ? (b.TryGetInt32(out var v) && v is 8 or 16 ? v : reader.Fail<int>($"{path}.bits", $"must be 8 or 16 (got {b})"))
+            : 8;
+        var mode = reader.Enum(e, "mode", $"{path}.mode", QuantizationMode.Symmetric, ("symmetric", QuantizationMode.Symmetric), ("asymmetric", QuantizationMode.Asymmetric));
+        var granularity = reader.Enum(e, "granularity", $"{path}.granularity", Granularity.PerTensor, ("per_tensor", Granularity.PerTensor), ("per_channel", Granularity.PerChannel));
+        return new QuantizerConfig(bits, mode, granularity, reader.Bool(e, "narrow_range", $"{path}.narrow_range"), reader.Bool(e, "signed", $"{path}.signed"));
+    }
+
+    private sealed class Reader(string source)
+    {
+        public T Fail<T>(string key, string problem) => ThrowHelper.Throw<T>($"Hardware config '{source}': '{key}' {problem}.");
+
+        public void Expect(JsonElement e, JsonValueKind kind, string key)
+        {
+            if (e.ValueKind != kind) Fail<int>(key.Length == 0 ? "(top level)" : key, $"must be a JSON {kind.ToString().ToLowerInvariant()} (got {e.ValueKind.ToString().ToLowerInvariant()})");
+        }
+
+        public void KnownKeys(JsonElement e, string[] known, string path)
+        {
+            foreach (var p in e.EnumerateObject().Where(p => !known.Contains(p.Name)))
+            {
+                Fail<int>(path.Length == 0 ? p.Name : $"{path}.{p.Name}", $"is not a known key; expected one of: {string.Join(", ", known)}");
+            }
+        }
+
+        public JsonElement Required(JsonElement e, string name, JsonValueKind? kind = null)
+        {
+            if (!e.TryGetProperty(name, out var value)) return Fail<JsonElement>(name, "is missing");
+            if (kind is { } k) Expect(value, k, name);
+            return value;
+        }
+
+        public JsonElement? Optional(JsonElement e, string name, JsonValueKind kind)
+        {
+            if (!e.TryGetProperty(name, out var value)) return null;
+            Expect(value, kind, name);
+            return value;
+        }
+
+        public bool Bool(JsonElement e, string name, string key)
+        {
+            if (!e.TryGetProperty(name, out var value)) return false;
+            return value.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => Fail<bool>(key, "must be true or false"),
+            };
+        }
+
+        public T Enum<T>(JsonElement e, string name, string key, T fallback, params (string Name, T Value)[] choices)
+        {
+            if (!e.TryGetProperty(name, out var value)) return fallback;
+            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            foreach (var (n, v) in choices)
+            {
+                if (n == text) return v;
+            }
+
+            return Fail<T>(key, $"must be one of {string.Join(", ", choices.Select(c => $"\"{c.Name}\""))} (got {value})");
+        }
+
+        public IEnumerable<string> Strings(JsonElement e, string name)
+        {
+            if (!e.TryGetProperty(name, out var value)) return [];
+            if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
+            {
+                return Fail<string[]>(name, "must be a list of op types");
+            }
+
+            return value.EnumerateArray().Select(x => x.GetString()!).ToList();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using PtqSharp.Hardware;
+
+namespace PtqSharp.Quantization;
+
+/// <summary>Picks, for a preset, one of the quantizer configurations a device allows.</summary>
+public static class QuantizerSelection
+{
+    /// <summary>
+    /// The preset's mode if allowed (activations: symmetric for performance, asymmetric otherwise;
+    /// weights: asymmetric only for accuracy), else whatever is allowed; then the fewest bits for
+    /// performance and the most for mixed and accuracy; ties go to the earlier entry.
+    /// </summary>
+    public static QuantizerConfig Choose(IReadOnlyList<QuantizerConfig> allowed, QuantizationPreset preset, bool weights)
+    {
+        var mode = weights
+            ? (preset == QuantizationPreset.Accuracy ? QuantizationMode.Asymmetric : QuantizationMode.Symmetric)
+            : (preset == QuantizationPreset.Performance ? QuantizationMode.Symmetric : QuantizationMode.Asymmetric);
+        var candidates = allowed.Where(c => c.Mode == mode).ToList();
+        if (candidates.Count == 0) candidates = allowed.ToList();
+        int bits = preset == QuantizationPreset.Performance ? candidates.Min(c => c.Bits) : candidates.Max(c => c.Bits);
+        return candidates.First(c => c.Bits == bits);
+    }
+
+    /// <summary>Configurations every list allows; when they share none, the first list's (the consumer's needs win).</summary>
+    public static IReadOnlyList<QuantizerConfig> Intersect(IReadOnlyList<IReadOnlyList<QuantizerConfig>> lists)
+    {
+        if (lists.Count == 0) return [];
+        var common = lists.Skip(1).Aggregate((IEnumerable<QuantizerConfig>)lists[0], (acc, l) => acc.Intersect(l)).ToList();
+        return common.Count > 0 ? common : lists[0];
+    }
+
+    /// <summary>
+    /// What a preset amounts to on a device, judged by its default activation and weight quantizers:
+    /// e.g. accuracy is mixed on CPU, and every preset is performance on GNA.
+    /// </summary>
+    public static QuantizationPreset Effective(HardwareConfig rules, QuantizationPreset preset)
+    {
+        bool asymActivations = Choose(rules.Activations, preset, weights: false).Mode == QuantizationMode.Asymmetric;
+        bool asymWeights = Choose(rules.Weights, preset, weights: true).Mode == QuantizationMode.Asymmetric;
+        return asymWeights ? QuantizationPreset.Accuracy : asymActivations ? QuantizationPreset.Mixed : QuantizationPreset.Performance;
+    }
+}
