@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PtqSharp.AccuracyControl;
+using PtqSharp.Cli.Config;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 
@@ -8,8 +9,6 @@ namespace PtqSharp.Cli;
 /// <summary>Options of <c>--method accuracy-aware</c> (POT's AccuracyAwareQuantization parameters).</summary>
 internal sealed class AccuracyOptions
 {
-    public static readonly string[] Metrics = ["top1", "top5", "top1-agreement", "cosine"];
-
     public Option<string> Method { get; } = new("--method") { Description = "default (Default Quantization) or accuracy-aware (keep the metric drop within --max-drop by reverting ops to float).", DefaultValueFactory = _ => "default" };
 
     public Option<string> Metric { get; } = new("--metric") { Description = "Metric for accuracy-aware: top1, top5 (labeled --validation), top1-agreement or cosine (agreement with FP32; --validation may be unlabeled).", DefaultValueFactory = _ => "top1" };
@@ -26,27 +25,32 @@ internal sealed class AccuracyOptions
 
     public IEnumerable<Option> All => [Method, Metric, MaxDrop, DropType, RankingSubsetSize, MaxIter, ConvertToMixedPreset];
 
-    public bool IsAccuracyAware(ParseResult r) => r.GetValue(Method)!.ToLowerInvariant() switch
+    /// <summary>Applies the options given on the command line over <paramref name="s"/>.</summary>
+    public QuantizeSettings Apply(ParseResult r, QuantizeSettings s)
+    {
+        bool Given(Option o) => DataOptions.Given(r, o);
+        var c = s.Control;
+        return s with
+        {
+            AccuracyAware = Given(Method) ? ParseMethod(r.GetValue(Method)!) : s.AccuracyAware,
+            Metric = Given(Metric) ? QuantizeSettings.CheckMetric(r.GetValue(Metric)!, "--metric") : s.Metric,
+            Control = c with
+            {
+                MaxDrop = Given(MaxDrop) ? r.GetValue(MaxDrop) : c.MaxDrop,
+                DropType = Given(DropType) ? DataOptions.ParseEnum<DropType>(r.GetValue(DropType)!, "--drop-type") : c.DropType,
+                RankingSubsetSize = Given(RankingSubsetSize) ? r.GetValue(RankingSubsetSize) : c.RankingSubsetSize,
+                MaxIterations = Given(MaxIter) ? r.GetValue(MaxIter) : c.MaxIterations,
+                ConvertToMixedPreset = Given(ConvertToMixedPreset) ? r.GetValue(ConvertToMixedPreset) : c.ConvertToMixedPreset,
+            },
+        };
+    }
+
+    private static bool ParseMethod(string method) => method.ToLowerInvariant() switch
     {
         "default" => false,
         "accuracy-aware" or "accuracyaware" => true,
-        var m => throw new PtqException($"--method '{m}' is not one of: default, accuracy-aware."),
+        _ => throw new PtqException($"--method '{method}' is not one of: default, accuracy-aware."),
     };
-
-    public AccuracyControlOptions Options(ParseResult r) => new()
-    {
-        MaxDrop = r.GetValue(MaxDrop),
-        DropType = DataOptions.ParseEnum<DropType>(r.GetValue(DropType)!, "--drop-type"),
-        RankingSubsetSize = r.GetValue(RankingSubsetSize),
-        MaxIterations = r.GetValue(MaxIter),
-        ConvertToMixedPreset = r.GetValue(ConvertToMixedPreset),
-    };
-
-    public string MetricName(ParseResult r)
-    {
-        var name = r.GetValue(Metric)!.ToLowerInvariant();
-        return Metrics.Contains(name) ? name : throw new PtqException($"--metric '{name}' is not one of: {string.Join(", ", Metrics)}.");
-    }
 
     public static bool NeedsLabels(string metric) => metric is "top1" or "top5";
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using PtqSharp.Cli.Config;
 using PtqSharp.Data;
 
 namespace PtqSharp.Cli;
@@ -6,7 +8,7 @@ namespace PtqSharp.Cli;
 /// <summary>Options that say where samples come from and how images become tensors (POT's simplified mode).</summary>
 internal sealed class DataOptions
 {
-    public Option<string> Data { get; } = new("--data", "-d") { Description = "Folder of calibration samples: images (.jpg/.png/.bmp) or NumPy files (.npy one per sample, .npz keyed by input name).", Required = true };
+    public Option<string> Data { get; } = new("--data", "-d") { Description = "Folder of calibration samples: images (.jpg/.png/.bmp) or NumPy files (.npy one per sample, .npz keyed by input name)." };
 
     public Option<string?> ImageSize { get; } = new("--image-size") { Description = "Image size as N or WxH; default: the model input's height and width." };
 
@@ -22,32 +24,26 @@ internal sealed class DataOptions
 
     public IEnumerable<Option> All => [Data, ImageSize, Layout, Color, Mean, Scale, CenterCrop];
 
-    public ImagePreprocessing Preprocessing(ParseResult r)
+    /// <summary>Applies the options given on the command line over <paramref name="s"/>.</summary>
+    public QuantizeSettings Apply(ParseResult r, QuantizeSettings s)
     {
-        int? width = null, height = null;
-        if (r.GetValue(ImageSize) is { } size)
+        var p = s.Preprocessing;
+        if (Given(r, ImageSize))
         {
-            var parts = size.Split('x', 'X');
-            if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, out var v) && v > 0))
-            {
-                throw new PtqException($"--image-size '{size}' is not N or WxH with positive integers.");
-            }
-
-            width = int.Parse(parts[0]);
-            height = int.Parse(parts[^1]);
+            var (width, height) = ParseImageSize(r.GetValue(ImageSize)!, "--image-size");
+            p = p with { Width = width, Height = height };
         }
 
-        return new ImagePreprocessing
-        {
-            Width = width,
-            Height = height,
-            CenterCrop = r.GetValue(CenterCrop),
-            Layout = ParseEnum<TensorLayout>(r.GetValue(Layout)!, "--layout"),
-            ColorOrder = ParseEnum<ColorOrder>(r.GetValue(Color)!, "--color"),
-            Mean = ParseFloats(r.GetValue(Mean)!, "--mean"),
-            Scale = ParseFloats(r.GetValue(Scale)!, "--scale"),
-        };
+        if (Given(r, CenterCrop)) p = p with { CenterCrop = r.GetValue(CenterCrop) };
+        if (Given(r, Layout)) p = p with { Layout = ParseEnum<TensorLayout>(r.GetValue(Layout)!, "--layout") };
+        if (Given(r, Color)) p = p with { ColorOrder = ParseEnum<ColorOrder>(r.GetValue(Color)!, "--color") };
+        if (Given(r, Mean)) p = p with { Mean = ParseFloats(r.GetValue(Mean)!, "--mean") };
+        if (Given(r, Scale)) p = p with { Scale = ParseFloats(r.GetValue(Scale)!, "--scale") };
+        return s with { Data = Given(r, Data) ? r.GetValue(Data) : s.Data, Preprocessing = p };
     }
+
+    /// <summary>Whether the option was typed on the command line rather than left at its default.</summary>
+    public static bool Given(ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 
     /// <summary>Builds the dataset for a folder; image preprocessing is resolved against the model's input only when the folder holds images.</summary>
     public static Dataset Open(string folder, Func<ImagePreprocessing> resolvedPreprocessing)
@@ -58,20 +54,32 @@ internal sealed class DataOptions
     }
 
     internal static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
-        Enum.TryParse<T>(value.Replace("-", string.Empty), ignoreCase: true, out var result)
+        Enum.TryParse<T>(value.Replace("-", string.Empty).Replace("_", string.Empty), ignoreCase: true, out var result) && Enum.IsDefined(result)
             ? result
             : throw new PtqException($"{option} '{value}' is not one of: {string.Join(", ", Enum.GetNames<T>().Select(Kebab))}.");
 
     internal static string Kebab(string name) =>
         string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(name[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
-    private static float[] ParseFloats(string text, string option)
+    /// <summary>N or WxH.</summary>
+    internal static (int? Width, int? Height) ParseImageSize(string size, string option)
+    {
+        var parts = size.Split('x', 'X');
+        if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, out var v) && v > 0))
+        {
+            throw new PtqException($"{option} '{size}' is not N or WxH with positive integers.");
+        }
+
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[^1], CultureInfo.InvariantCulture));
+    }
+
+    internal static float[] ParseFloats(string text, string option)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var values = new float[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            if (!float.TryParse(parts[i], System.Globalization.CultureInfo.InvariantCulture, out values[i]))
+            if (!float.TryParse(parts[i], CultureInfo.InvariantCulture, out values[i]))
             {
                 throw new PtqException($"{option} '{text}': '{parts[i]}' is not a number.");
             }

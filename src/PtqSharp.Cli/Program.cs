@@ -11,6 +11,7 @@ public static class Program
         {
             QuantizeCommand.Create(),
             InspectCommand.Create(),
+            DevicesCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -18,7 +18,7 @@ internal static class InspectCommand
         {
             var path = r.GetValue(model)!;
             var proto = OnnxModelIO.Load(path);
-            var info = ModelInspector.Inspect(proto, DataOptions.ParseEnum<TargetDevice>(r.GetValue(device)!, "--target-device"));
+            var info = ModelInspector.Inspect(proto, TargetDeviceNames.Parse(r.GetValue(device)!, "--target-device"));
 
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(path)}[/]: opset {info.Opset}, IR {info.IrVersion}, producer {Markup.Escape(info.Producer)}, {SummaryPrinter.Size(info.SizeBytes)}");
             var io = new Table().Border(TableBorder.Rounded).AddColumns("", "name", "type", "shape");

@@ -64,7 +64,20 @@ public sealed record HardwareConfig
     public static IReadOnlyList<TargetDevice> Devices { get; } =
         [TargetDevice.Any, TargetDevice.Cpu, TargetDevice.Gpu, TargetDevice.Npu, TargetDevice.Gna, TargetDevice.Gna3, TargetDevice.CpuSpr];
 
-    public static HardwareConfig For(TargetDevice device) => LoadEmbedded(device switch
+    public static HardwareConfig For(TargetDevice device)
+    {
+        using var stream = OpenEmbedded(device);
+        return Parse(stream, FileName(device));
+    }
+
+    /// <summary>The built-in rules of a device as JSON text: a starting point for your own <c>--hardware-config</c>.</summary>
+    public static string Json(TargetDevice device)
+    {
+        using var reader = new StreamReader(OpenEmbedded(device));
+        return reader.ReadToEnd();
+    }
+
+    private static string FileName(TargetDevice device) => device switch
     {
         TargetDevice.Cpu => "cpu.json",
         TargetDevice.Gpu => "gpu.json",
@@ -73,14 +86,11 @@ public sealed record HardwareConfig
         TargetDevice.Gna3 => "gna3.json",
         TargetDevice.CpuSpr => "cpu_spr.json",
         _ => "any.json",
-    });
+    };
 
-    public static HardwareConfig LoadEmbedded(string file)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("PtqSharp.Hardware." + file)
-            ?? throw new InvalidOperationException($"Embedded hardware config '{file}' is missing from the assembly.");
-        return Parse(stream, file);
-    }
+    private static Stream OpenEmbedded(TargetDevice device) =>
+        Assembly.GetExecutingAssembly().GetManifestResourceStream("PtqSharp.Hardware." + FileName(device))
+        ?? throw new InvalidOperationException($"Embedded hardware config '{FileName(device)}' is missing from the assembly.");
 
     /// <summary>Loads a user's rules; errors name the file and the offending key.</summary>
     public static HardwareConfig Load(string path)

@@ -30,6 +30,9 @@ internal static class HardwareConfigParser
             var root = doc.RootElement;
             reader.Expect(root, JsonValueKind.Object, "the top level");
             reader.KnownKeys(root, TopKeys, "");
+            var name = reader.Required(root, "name", JsonValueKind.String).GetString()!;
+            var activations = Quantizers(reader, reader.Required(root, "activations"), "activations");
+            var weights = Quantizers(reader, reader.Required(root, "weights"), "weights");
             var operations = new Dictionary<string, OperationRule>();
             foreach (var op in reader.Required(root, "operations", JsonValueKind.Object).EnumerateObject())
             {
@@ -38,11 +41,11 @@ internal static class HardwareConfigParser
 
             return new HardwareConfig
             {
-                Name = reader.Required(root, "name", JsonValueKind.String).GetString()!,
+                Name = name,
                 Description = reader.Optional(root, "description", JsonValueKind.String)?.GetString() ?? string.Empty,
                 OverflowFix = reader.Bool(root, "overflow_fix", "overflow_fix"),
-                Activations = Quantizers(reader, reader.Required(root, "activations"), "activations"),
-                Weights = Quantizers(reader, reader.Required(root, "weights"), "weights"),
+                Activations = activations,
+                Weights = weights,
                 Operations = operations,
                 PassThrough = reader.Strings(root, "pass_through").ToHashSet(),
                 FusableActivations = reader.Strings(root, "fusable_activations").ToHashSet(),
