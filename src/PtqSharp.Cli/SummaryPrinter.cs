@@ -11,7 +11,9 @@ internal static class SummaryPrinter
         var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");
         table.HideHeaders();
         table.AddRow("Output", Markup.Escape(outputPath));
-        table.AddRow("Target device / preset", $"{report.TargetDevice} / {DataOptions.Kebab(report.Preset.ToString())}, overflow fix {DataOptions.Kebab(report.OverflowFix.ToString())}");
+        var preset = DataOptions.Kebab(report.Preset.ToString()) + (report.EffectivePreset != report.Preset ? $" (as {DataOptions.Kebab(report.EffectivePreset.ToString())} on {report.TargetDevice})" : "");
+        table.AddRow("Target device / preset", Markup.Escape($"{report.TargetDevice} / {preset}, overflow fix {DataOptions.Kebab(report.OverflowFix.ToString())}"));
+        table.AddRow("Precision", Markup.Escape(report.Precision.ToString()));
         table.AddRow("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))})");
         table.AddRow("Integer kernels in ONNX Runtime", report.Kernels.IntegerKernelCount == 0
             ? "[red]none[/]"

@@ -15,6 +15,12 @@ public sealed record QuantizationReport
 
     public required QuantizationPreset Preset { get; init; }
 
+    /// <summary>What the preset amounts to on the device (accuracy is mixed on CPU, performance on GNA).</summary>
+    public required QuantizationPreset EffectivePreset { get; init; }
+
+    /// <summary>The integer types each op type reads in the written model.</summary>
+    public required PrecisionReport Precision { get; init; }
+
     public required OverflowFix OverflowFix { get; init; }
 
     public required int OriginalOpset { get; init; }

@@ -69,7 +69,9 @@ public static class Quantizer
         {
             TargetDevice = calibrated.Rules.Name,
             Preset = preset,
-            OverflowFix = calibrated.Options.OverflowFix,
+            EffectivePreset = QuantizerSelection.Effective(calibrated.Rules, preset),
+            Precision = PrecisionReport.For(quantized),
+            OverflowFix = calibrated.Rules.OverflowFix ? calibrated.Options.OverflowFix : OverflowFix.None, // other devices do not saturate
             OriginalOpset = calibrated.OriginalOpset,
             OpTypes = CountOpTypes(plan),
             Skipped = plan.Skipped.Select(s => new SkippedNode(s.Node.Name, s.Node.OpType, s.Reason)).ToList(),

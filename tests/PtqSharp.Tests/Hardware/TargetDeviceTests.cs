@@ -190,4 +190,21 @@ public class TargetDeviceTests
         Assert.True(Cosine(m) > 0.99);
         Assert.All(ZeroPoints(Dq(Quantize(TargetDevice.Any, QuantizationPreset.Mixed, rules), "conv1", 1)!.Value.ZeroPoint), z => Assert.Equal(0, z));
     }
+
+    [Theory]
+    [InlineData(TargetDevice.Any)]
+    [InlineData(TargetDevice.Cpu)]
+    [InlineData(TargetDevice.Gpu)]
+    [InlineData(TargetDevice.Npu)]
+    [InlineData(TargetDevice.Gna)]
+    [InlineData(TargetDevice.Gna3)]
+    [InlineData(TargetDevice.CpuSpr)]
+    public void A_float16_model_quantizes_for_every_device_and_runs_in_onnx_runtime(TargetDevice device)
+    {
+        var fp16 = Onnx.Float16ConverterTests.Float16Model();
+        var result = Quantizer.Quantize(fp16, Data, new QuantizationOptions { TargetDevice = device, SubsetSize = 20, HoldOutSize = 10 });
+        Assert.Equal(TensorData.Float16, result.Model.Graph.Input.Single().Type.TensorType.ElemType);
+        Assert.Equal(2, result.Report.QuantizedOps);
+        Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"{device}: cosine {result.Report.HoldOutAgreement.MeanCosine}");
+    }
 }

@@ -9,7 +9,7 @@ namespace PtqSharp.Tests.Onnx;
 public class Float16ConverterTests
 {
     /// <summary>Conv -> Relu -> Conv with float16 weights, input and output.</summary>
-    private static ModelProto Float16Model()
+    internal static ModelProto Float16Model()
     {
         var b = new GraphBuilder().Input("x", 1, 3, 8, 8).Output("y", 1, 4, 8, 8);
         var c = b.Conv("conv1", "x", 3, 4);
