@@ -9,11 +9,14 @@ namespace PtqSharp.Evaluation;
 /// </summary>
 public sealed record PrecisionReport(IReadOnlyDictionary<string, string> ByOpType)
 {
-    public static PrecisionReport For(ModelProto model)
+    /// <param name="model">A QDQ model.</param>
+    /// <param name="opTypes">The op types to report, e.g. those the device quantizes; data-movement ops that merely pass integers on are left out.</param>
+    public static PrecisionReport For(ModelProto model, IEnumerable<string> opTypes)
     {
         var index = new GraphIndex(model.Graph);
+        var wanted = opTypes.ToHashSet();
         var result = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
-        foreach (var node in model.Graph.Node.Where(n => n.OpType is not ("QuantizeLinear" or "DequantizeLinear")))
+        foreach (var node in model.Graph.Node.Where(n => wanted.Contains(n.OpType)))
         {
             var parts = new List<string>();
             for (int i = 0; i < node.Input.Count; i++)
