@@ -207,4 +207,26 @@ public class TargetDeviceTests
         Assert.Equal(2, result.Report.QuantizedOps);
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"{device}: cosine {result.Report.HoldOutAgreement.MeanCosine}");
     }
+
+    [Theory]
+    [InlineData(TargetDevice.Any)]
+    [InlineData(TargetDevice.Cpu)]
+    [InlineData(TargetDevice.Npu)]
+    [InlineData(TargetDevice.Gna)]
+    public void Concat_inputs_and_output_share_one_quantizer_on_every_device(TargetDevice device)
+    {
+        var b = new GraphBuilder().Input("x", 1, 3, 8, 8).Output("y", 1, 4, 8, 8);
+        var left = b.Relu("left", b.Conv("convA", "x", 3, 2));
+        var right = b.Conv("convB", "x", 3, 2);
+        b.Node("Concat", "concat", [left, right], ["cat"], n => n.SetInt("axis", 1));
+        b.Conv("convC", "cat", 4, 4);
+        var model = b.Build();
+        model.Graph.Node.Last().Output[0] = "y";
+
+        var m = Quantizer.Quantize(model, Data, new QuantizationOptions { TargetDevice = device, SubsetSize = 20, HoldOutSize = 0 }).Model;
+        var quantizers = new[] { Dq(m, "concat", 0)!.Value, Dq(m, "concat", 1)!.Value, Dq(m, "convC", 0)!.Value };
+        Assert.All(quantizers, q => Assert.Equal(TensorData.ToFloats(quantizers[0].Scale), TensorData.ToFloats(q.Scale)));
+        Assert.All(quantizers, q => Assert.Equal(ZeroPoints(quantizers[0].ZeroPoint), ZeroPoints(q.ZeroPoint)));
+        Assert.Equal(device == TargetDevice.Gna ? TensorData.Int16 : TensorData.UInt8, quantizers[0].ZeroPoint.DataType);
+    }
 }
