@@ -8,7 +8,10 @@ namespace PtqSharp.Cli;
 /// <summary>Options that say where samples come from and how images become tensors (POT's simplified mode).</summary>
 internal sealed class DataOptions
 {
-    public Option<string> Data { get; } = new("--data", "-d") { Description = "Folder of calibration samples: images (.jpg/.png/.bmp) or NumPy files (.npy one per sample, .npz keyed by input name)." };
+    public DataOptions(string dataDescription = "Folder of calibration samples: images (.jpg/.png/.bmp) or NumPy files (.npy one per sample, .npz keyed by input name).") =>
+        Data = new Option<string>("--data", "-d") { Description = dataDescription };
+
+    public Option<string> Data { get; }
 
     public Option<string?> ImageSize { get; } = new("--image-size") { Description = "Image size as N or WxH; default: the model input's height and width." };
 

@@ -12,6 +12,8 @@ public static class Program
             QuantizeCommand.Create(),
             InspectCommand.Create(),
             DevicesCommand.Create(),
+            BenchmarkCommand.Create(),
+            EvaluateCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

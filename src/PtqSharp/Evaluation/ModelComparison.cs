@@ -29,18 +29,27 @@ public static class ModelComparison
     }
 
     /// <summary>Top-1 accuracy of a classifier (argmax of the first output) on labeled data.</summary>
-    public static double Top1(ModelProto model, LabeledDataset data, IProgress<int>? progress = null)
+    public static double Top1(ModelProto model, LabeledDataset data, IProgress<int>? progress = null) =>
+        Score(model, data, AccuracyMetric.Top1(data), reference: null, progress);
+
+    /// <summary>
+    /// The mean of a per-sample metric over the dataset. Agreement metrics compare with
+    /// <paramref name="reference"/>'s outputs (without one, the model is its own reference).
+    /// </summary>
+    public static double Score(ModelProto model, Dataset data, AccuracyMetric metric, ModelProto? reference = null, IProgress<int>? progress = null)
     {
         using var runner = new ModelRunner(model);
-        int correct = 0;
+        using var referenceRunner = reference is null ? null : new ModelRunner(reference);
+        double sum = 0;
         for (int i = 0; i < data.Count; i++)
         {
-            var scores = runner.Run(data.Get(i)).First(o => o is not null)!;
-            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores) == data.Label(i)) correct++;
+            var sample = data.Get(i);
+            var outputs = runner.Run(sample);
+            sum += metric.Evaluate(i, outputs, referenceRunner?.Run(sample) ?? outputs);
             progress?.Report(i + 1);
         }
 
-        return data.Count == 0 ? double.NaN : (double)correct / data.Count;
+        return data.Count == 0 ? double.NaN : sum / data.Count;
     }
 
     private static bool IsClassifierOutput(ModelProto model)

@@ -22,6 +22,8 @@ internal sealed class ModelRunner : IDisposable
 
     public IReadOnlyList<string> OutputNames => _outputs;
 
+    public IReadOnlyDictionary<string, NodeMetadata> InputMetadata => _session.InputMetadata;
+
     /// <summary>Outputs in model order; non-float outputs come back as null.</summary>
     public float[]?[] Run(Sample sample)
     {

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Execution;
+
+namespace PtqSharp.Evaluation;
+
+/// <summary>Settings of a latency measurement.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>ONNX Runtime intra-op threads; 0 for its default (all cores).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Samples per inference; the model needs a dynamic first dimension above 1.</summary>
+    public int BatchSize { get; init; } = 1;
+
+    public int Warmup { get; init; } = 10;
+
+    public int Runs { get; init; } = 100;
+
+    /// <summary>Sizes of dynamic dimensions other than the batch, per input name, e.g. sequence length: "input_ids" = [1, 128].</summary>
+    public IReadOnlyDictionary<string, long[]> Shapes { get; init; } = new Dictionary<string, long[]>();
+
+    internal void Validate()
+    {
+        if (Threads < 0) ThrowHelper.Throw($"Threads cannot be negative (got {Threads}).");
+        if (BatchSize < 1) ThrowHelper.Throw($"Batch size must be at least 1 (got {BatchSize}).");
+        if (Runs < 1) ThrowHelper.Throw($"Runs must be at least 1 (got {Runs}).");
+        if (Warmup < 0) ThrowHelper.Throw($"Warmup cannot be negative (got {Warmup}).");
+    }
+}
+
+/// <summary>Latency of one model: per inference (median, p90, mean) and throughput in samples per second.</summary>
+public sealed record LatencyResult(long SizeBytes, int BatchSize, int Threads, int Runs, double MedianMs, double P90Ms, double MeanMs)
+{
+    public double SamplesPerSecond => BatchSize * 1000.0 / MeanMs;
+}
+
+/// <summary>
+/// Times a model as users run it (all ONNX Runtime optimizations on) on one input, after a warm-up,
+/// so INT8 and FP32 can be compared side by side.
+/// </summary>
+public static class LatencyBenchmark
+{
+    public static LatencyResult Run(ModelProto model, BenchmarkOptions? options = null, Sample? sample = null)
+    {
+        options ??= new BenchmarkOptions();
+        options.Validate();
+        using var runner = new ModelRunner(model, options.Threads);
+        var input = sample is null ? SyntheticSample(runner.InputMetadata, options) : Batch(sample, options.BatchSize);
+        for (int i = 0; i < options.Warmup; i++) runner.Run(input);
+        var times = new double[options.Runs];
+        for (int i = 0; i < times.Length; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            runner.Run(input);
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+
+        Array.Sort(times);
+        return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, options.Runs,
+            Percentile(times, 0.5), Percentile(times, 0.9), times.Average());
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static Sample Batch(Sample sample, int batch) => batch == 1 ? sample : SampleBatcher.Concat(Enumerable.Repeat(sample, batch).ToList());
+
+    /// <summary>
+    /// An input for every model input: the first dynamic dimension is the batch, others come from
+    /// <see cref="BenchmarkOptions.Shapes"/>; floats are random in [-1, 1), integers 1 (valid token ids and masks).
+    /// </summary>
+    internal static Sample SyntheticSample(IReadOnlyDictionary<string, NodeMetadata> inputs, BenchmarkOptions options)
+    {
+        var random = new Random(0);
+        var tensors = new Dictionary<string, SampleTensor>();
+        foreach (var (name, meta) in inputs)
+        {
+            long[] shape;
+            if (options.Shapes.TryGetValue(name, out var given))
+            {
+                shape = given;
+            }
+            else
+            {
+                shape = meta.Dimensions.Select(d => (long)d).ToArray();
+                int dynamic = Array.FindIndex(shape, d => d <= 0);
+                if (dynamic >= 0) shape[dynamic] = options.BatchSize;
+                int other = Array.FindIndex(shape, d => d <= 0);
+                if (other >= 0)
+                {
+                    var symbol = meta.SymbolicDimensions?[other] is { Length: > 0 } s ? $" ('{s}')" : string.Empty;
+                    ThrowHelper.Throw($"Input '{name}' has a second dynamic dimension at axis {other}{symbol}; give its size with a shape such as {name}={string.Join("x", shape.Select(d => d <= 0 ? 128 : d))}.");
+                }
+            }
+
+            long count = shape.Aggregate(1L, (a, d) => a * d);
+            Array data = meta.ElementDataType switch
+            {
+                TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Double =>
+                    Enumerable.Range(0, (int)count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(),
+                TensorElementType.Int64 => Enumerable.Repeat(1L, (int)count).ToArray(),
+                TensorElementType.Int32 => Enumerable.Repeat(1, (int)count).ToArray(),
+                TensorElementType.Bool => Enumerable.Repeat(true, (int)count).ToArray(),
+                TensorElementType.UInt8 => new byte[count],
+                var t => ThrowHelper.Throw<Array>($"Input '{name}' is {t}; synthetic benchmark inputs cover float, int32, int64, bool and uint8."),
+            };
+            tensors[name] = new SampleTensor(data, shape);
+        }
+
+        return new Sample(tensors, "synthetic input");
+    }
+}

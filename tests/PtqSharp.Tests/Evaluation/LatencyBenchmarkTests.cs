@@ -1,0 +1,28 @@
+using PtqSharp.Evaluation;
+
+namespace PtqSharp.Tests.Evaluation;
+
+public class LatencyBenchmarkTests
+{
+    [Fact]
+    public void Times_a_model_on_a_synthetic_batch()
+    {
+        var result = LatencyBenchmark.Run(TestGraphs.TwoConv(), new BenchmarkOptions { Runs = 7, Warmup = 1, BatchSize = 3, Threads = 1 });
+        Assert.Equal(7, result.Runs);
+        Assert.True(result.MedianMs > 0 && result.P90Ms >= result.MedianMs);
+        Assert.Equal(3 * 1000.0 / result.MeanMs, result.SamplesPerSecond, 6);
+    }
+
+    [Fact]
+    public void A_second_dynamic_dimension_needs_a_shape_and_the_error_says_how()
+    {
+        var b = new GraphBuilder().Input("tokens", -1, -1).Output("y", -1, -1);
+        b.Node("Relu", "relu", ["tokens"], ["y"]);
+        var e = Assert.Throws<PtqException>(() => LatencyBenchmark.Run(b.Build(), new BenchmarkOptions { Runs = 1 }));
+        Assert.Contains("Input 'tokens' has a second dynamic dimension at axis 1", e.Message);
+        Assert.Contains("tokens=1x128", e.Message);
+
+        var ok = LatencyBenchmark.Run(b.Build(), new BenchmarkOptions { Runs = 2, Warmup = 0, Shapes = new Dictionary<string, long[]> { ["tokens"] = [2, 16] } });
+        Assert.Equal(2, ok.Runs);
+    }
+}
