@@ -14,6 +14,7 @@ public static class Program
             DevicesCommand.Create(),
             BenchmarkCommand.Create(),
             EvaluateCommand.Create(),
+            DebugCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -32,12 +32,13 @@ internal static class QuantizeCommand
         var holdOut = new Option<int>("--hold-out") { Description = "Samples not used for calibration on which FP32 and INT8 outputs are compared.", DefaultValueFactory = _ => 100 };
         var validation = new Option<string?>("--validation") { Description = "Validation data: labeled images (one subfolder per class, or with --labels) for top-1/top-5; for agreement metrics, any images or NumPy samples." };
         var labels = new Option<string?>("--labels") { Description = "CSV of file,label for --validation images." };
+        var layerReport = new Option<bool>("--report") { Description = "Also measure the SQNR of every quantized tensor against FP32 on held-out samples, print the worst and write name.layers.csv." };
         var data = new DataOptions();
         var accuracyOptions = new AccuracyOptions();
 
         var command = new Command("quantize", "Quantize an ONNX model to INT8: with unlabeled calibration data (Default Quantization), or within a metric drop on annotated validation data (--method accuracy-aware).")
         {
-            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, holdOut, validation, labels,
+            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, holdOut, validation, labels, layerReport,
         };
         foreach (var o in data.All.Concat(accuracyOptions.All)) command.Options.Add(o);
 
@@ -78,12 +79,12 @@ internal static class QuantizeCommand
                 return ExitCodes.Success;
             }
 
-            return Run(s);
+            return Run(s, r.GetValue(layerReport));
         }));
         return command;
     }
 
-    private static int Run(QuantizeSettings s)
+    private static int Run(QuantizeSettings s, bool layerReport)
     {
         string modelPath = s.Model ?? throw new PtqException("No model: give --model, or model.model in the --config file.");
         string dataPath = s.Data ?? throw new PtqException("No calibration data: give --data, or engine.data_source in the --config file.");
@@ -138,6 +139,18 @@ internal static class QuantizeCommand
         }
 
         SummaryPrinter.Print(result.Report, outputPath, accuracy, validationSet?.Count ?? 0);
+        if (layerReport)
+        {
+            var held = SubsetSelector.Select(dataset.Count, options.SubsetSize, options.Seed, options.HoldOutSize).HoldOut;
+            var indices = held.Count > 0 ? held : Enumerable.Range(0, Math.Min(50, dataset.Count)).ToList();
+            var layers = SpectreProgress.Run(p =>
+            {
+                p.Report(new($"Comparing tensors on {indices.Count} samples", 0, 1));
+                return LayerErrorReport.Compute(source, result.Model, dataset, indices);
+            });
+            LayerReportPrinter.Print(layers, LayerReportPrinter.CsvPathBeside(outputPath));
+        }
+
         return ExitCodes.Success;
     }
 

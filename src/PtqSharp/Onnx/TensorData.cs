@@ -57,6 +57,21 @@ internal static class TensorData
         }
     }
 
+    /// <summary>Reads a quantized integer tensor (int8, uint8, int16, uint16, int32 in raw data) as floats.</summary>
+    public static float[] IntegersToFloats(TensorProto t)
+    {
+        var raw = t.RawData.Span;
+        return t.DataType switch
+        {
+            Int8 => Array.ConvertAll(MemoryMarshal.Cast<byte, sbyte>(raw).ToArray(), v => (float)v),
+            UInt8 => Array.ConvertAll(raw.ToArray(), v => (float)v),
+            Int16 => Array.ConvertAll(MemoryMarshal.Cast<byte, short>(raw).ToArray(), v => (float)v),
+            UInt16 => Array.ConvertAll(MemoryMarshal.Cast<byte, ushort>(raw).ToArray(), v => (float)v),
+            Int32 => raw.Length > 0 ? Array.ConvertAll(MemoryMarshal.Cast<byte, int>(raw).ToArray(), v => (float)v) : t.Int32Data.Select(v => (float)v).ToArray(),
+            _ => ThrowHelper.Throw<float[]>($"Tensor '{t.Name}' has element type {(TensorProto.Types.DataType)t.DataType}, not a quantized integer type."),
+        };
+    }
+
     /// <summary>Reads an integer tensor (int64 or int32) as longs; used for shapes and axes.</summary>
     public static long[] ToInt64s(TensorProto t)
     {

@@ -22,13 +22,11 @@ internal static class DefaultQuantization
         options.Validate();
         if (data.Count == 0) ThrowHelper.Throw("The calibration dataset is empty.");
 
-        var working = original.Clone();
-        int originalOpset = OpsetUpgrader.Upgrade(working);
-        if (Float16Converter.HasFloat16(working)) Float16Converter.ToFloat32(working);
-        var ignored = IgnoredScopeMatcher.Create(options.IgnoredScope, working.Graph);
+        // Match the ignored scope against the user's node names, before folding removes any.
+        var ignored = IgnoredScopeMatcher.Create(options.IgnoredScope, original.Graph);
 
         progress?.Report(new CalibrationProgress("Preprocessing (BatchNorm and constant folding)", 0, 1));
-        var preprocessed = SessionFactory.Optimize(working, GraphOptimizationLevel.ORT_ENABLE_BASIC);
+        var (preprocessed, originalOpset) = ModelPreprocessor.Prepare(original);
         var index = new GraphIndex(preprocessed.Graph);
         var plan = QuantizerPlacement.Plan(index, rules, ignored);
         if (plan.Ops.Count == 0)

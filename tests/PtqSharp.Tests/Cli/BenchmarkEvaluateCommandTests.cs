@@ -52,4 +52,21 @@ public class BenchmarkEvaluateCommandTests
         Assert.True(code == 0, text);
         Assert.Contains("0.99", text);
     }
+
+    [Fact]
+    public void Quantize_report_and_debug_list_the_worst_tensors_and_write_a_csv()
+    {
+        var output = Path.Combine(TestPaths.NewTempDir(), "r.int8.onnx");
+        var (code, text) = CliRunner.Run("quantize", "--model", TestPaths.SampleModel, "--data", Path.Combine(TestPaths.Sample, "calibration"),
+            "--mean", "72.9", "--scale", "90", "--subset-size", "50", "--hold-out", "10", "--output", output, "--report");
+        Assert.True(code == 0, text);
+        Assert.Contains("quantized tensors (10 samples", text);
+        var csv = Path.Combine(Path.GetDirectoryName(output)!, "r.int8.layers.csv");
+        Assert.Contains(",weight,", File.ReadAllText(csv));
+
+        (code, text) = CliRunner.Run("debug", "--model", TestPaths.SampleModel, "--quantized", output, "--data", Validation, "--mean", "72.9", "--scale", "90", "--samples", "8");
+        Assert.True(code == 0, text);
+        Assert.Contains("(8 samples", text);
+        Assert.Contains("activation", text);
+    }
 }

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using PtqSharp.Cli.Config;
+using PtqSharp.Evaluation;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Cli.Commands;
+
+/// <summary><c>ptq debug</c>: per-tensor SQNR of a quantized model against its float original.</summary>
+internal static class DebugCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "The float (FP32/FP16) original.", Required = true };
+        var quantized = new Option<string>("--quantized", "-q") { Description = "The QDQ model made from it.", Required = true };
+        var samples = new Option<int>("--samples") { Description = "Samples to compare on.", DefaultValueFactory = _ => 50 };
+        var csv = new Option<string?>("--csv") { Description = "Where to write the full report (default: beside --quantized, name.layers.csv)." };
+        var data = new DataOptions("Samples to compare on: images or NumPy files.");
+        var command = new Command("debug", "Show which layers quantization hurts: SQNR of every quantized tensor against the float model.") { model, quantized, samples, csv };
+        foreach (var o in data.All) command.Options.Add(o);
+        command.SetAction(r => CommandRunner.Run(() =>
+        {
+            var settings = data.Apply(r, new QuantizeSettings());
+            var folder = settings.Data ?? throw new PtqException("--data is required: samples to compare the two models on.");
+            var original = OnnxModelIO.Load(r.GetValue(model)!);
+            var qdq = OnnxModelIO.Load(r.GetValue(quantized)!);
+            var dataset = DataOptions.Open(folder, () => settings.Preprocessing.ResolveFor(original));
+            int count = Math.Min(Math.Max(1, r.GetValue(samples)), dataset.Count);
+            var report = SpectreProgress.Run(p =>
+            {
+                p.Report(new($"Comparing tensors on {count} samples", 0, 1));
+                return LayerErrorReport.Compute(original, qdq, dataset, Enumerable.Range(0, count).ToList());
+            });
+            LayerReportPrinter.Print(report, r.GetValue(csv) ?? LayerReportPrinter.CsvPathBeside(r.GetValue(quantized)!));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,136 @@
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
+
+namespace PtqSharp.Evaluation;
+
+/// <summary>The quantization error of one quantized tensor against FP32.</summary>
+/// <param name="Tensor">The tensor's name in the float model.</param>
+/// <param name="Kind">"activation" (the accumulated error of everything upstream, as the model runs) or "weight" (rounding alone).</param>
+/// <param name="Consumers">The ops that read it.</param>
+/// <param name="SqnrDb">Signal-to-quantization-noise ratio in dB: higher is better; each 6 dB is about one bit.</param>
+public sealed record TensorError(string Tensor, string Kind, string Consumers, double SqnrDb);
+
+/// <summary>
+/// Per-tensor SQNR of a QDQ model against its float original, like ONNX Runtime's QDQ loss
+/// debugging: it shows which layers hurt. Activations are compared sample by sample with the
+/// dequantized values as the QDQ model computes them; weights by rounding alone.
+/// </summary>
+public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Samples)
+{
+    /// <summary>Worst first.</summary>
+    public IEnumerable<TensorError> Worst(int count) => Tensors.OrderBy(t => t.SqnrDb).Take(count);
+
+    public string ToCsv() =>
+        "tensor,kind,consumers,sqnr_db\n" + string.Concat(Tensors.Select(t => $"\"{t.Tensor}\",{t.Kind},\"{t.Consumers}\",{t.SqnrDb.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}\n"));
+
+    public static LayerErrorReport Compute(ModelProto original, ModelProto quantized, Dataset data, IReadOnlyList<int> indices)
+    {
+        var (fp32, _) = ModelPreprocessor.Prepare(original);
+        var q = new GraphIndex(quantized.Graph);
+        var fpIndex = new GraphIndex(fp32.Graph);
+        var pairs = new List<(string Float, string Dequantized)>();
+        var result = new List<TensorError>();
+        foreach (var dq in quantized.Graph.Node.Where(n => n.OpType == "DequantizeLinear"))
+        {
+            var consumers = string.Join(" ", q.Consumers(dq.Output[0]).Select(u => u.Node.Name).Distinct());
+            if (q.Initializer(dq.Input[0]) is { } weight)
+            {
+                // Weights: compare with the float initializer the DQ replaced (its stem), when the float model has it.
+                var stem = dq.Output[0].EndsWith("_dequantized", StringComparison.Ordinal) ? dq.Output[0][..^"_dequantized".Length] : dq.Output[0];
+                if (fpIndex.Initializer(stem) is { } floats && TensorData.IsFloat(floats.DataType) && weight.DataType != TensorData.Int32)
+                {
+                    result.Add(new TensorError(stem, "weight", consumers, Sqnr(TensorData.ToFloats(floats), Dequantize(q, dq))));
+                }
+
+                continue;
+            }
+
+            if (q.Producer(dq.Input[0]) is not { OpType: "QuantizeLinear" } quantize) continue;
+            string floatName = q.GraphOutputs.Contains(dq.Output[0]) ? dq.Output[0] : quantize.Input[0];
+            if (fpIndex.Producer(floatName) is null && !fpIndex.GraphInputs.Contains(floatName)) continue;
+            pairs.Add((floatName, dq.Output[0]));
+        }
+
+        var energy = new double[pairs.Count];
+        var noise = new double[pairs.Count];
+        using (var a = new ModelRunner(WithOutputs(fp32, pairs.Select(p => p.Float))))
+        using (var b = new ModelRunner(WithOutputs(quantized, pairs.Select(p => p.Dequantized))))
+        {
+            var fpAt = pairs.Select(p => a.OutputNames.ToList().IndexOf(p.Float)).ToArray();
+            var qAt = pairs.Select(p => b.OutputNames.ToList().IndexOf(p.Dequantized)).ToArray();
+            foreach (var i in indices)
+            {
+                var sample = data.Get(i);
+                var fa = a.Run(sample);
+                var fb = b.Run(sample);
+                for (int k = 0; k < pairs.Count; k++)
+                {
+                    if (fa[fpAt[k]] is not { } x || fb[qAt[k]] is not { } y || x.Length != y.Length) continue;
+                    for (int j = 0; j < x.Length; j++)
+                    {
+                        double d = (double)x[j] - y[j];
+                        energy[k] += (double)x[j] * x[j];
+                        noise[k] += d * d;
+                    }
+                }
+            }
+        }
+
+        for (int k = 0; k < pairs.Count; k++)
+        {
+            var consumers = string.Join(" ", q.Consumers(pairs[k].Dequantized).Select(u => u.Node.Name).Distinct());
+            result.Add(new TensorError(pairs[k].Float, "activation", consumers, Db(energy[k], noise[k])));
+        }
+
+        return new LayerErrorReport(result, indices.Count);
+    }
+
+    /// <summary>Exposes the tensors as extra graph outputs, after the model's own (whose order is kept).</summary>
+    private static ModelProto WithOutputs(ModelProto model, IEnumerable<string> tensors)
+    {
+        var copy = model.Clone();
+        var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet();
+        foreach (var t in tensors.Where(existing.Add))
+        {
+            copy.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorData.Float } } });
+        }
+
+        return copy;
+    }
+
+    private static float[] Dequantize(GraphIndex index, NodeProto dq)
+    {
+        var values = TensorData.IntegersToFloats(index.Initializer(dq.Input[0])!);
+        var scale = TensorData.ToFloats(index.Initializer(dq.Input[1])!);
+        var zero = dq.Input.Count > 2 && index.Initializer(dq.Input[2]) is { } z ? TensorData.IntegersToFloats(z) : new float[scale.Length];
+        var tensor = index.Initializer(dq.Input[0])!;
+        int axis = scale.Length > 1 ? (int)dq.GetInt("axis", 1) : 0;
+        long inner = 1;
+        for (int d = axis + 1; d < tensor.Dims.Count; d++) inner *= tensor.Dims[d];
+        var result = new float[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int c = scale.Length > 1 ? (int)(i / inner % scale.Length) : 0;
+            result[i] = (values[i] - zero[c]) * scale[c];
+        }
+
+        return result;
+    }
+
+    private static double Sqnr(float[] reference, float[] candidate)
+    {
+        double energy = 0, noise = 0;
+        for (int i = 0; i < reference.Length; i++)
+        {
+            double d = (double)reference[i] - candidate[i];
+            energy += (double)reference[i] * reference[i];
+            noise += d * d;
+        }
+
+        return Db(energy, noise);
+    }
+
+    private static double Db(double energy, double noise) => noise == 0 ? double.PositiveInfinity : 10 * Math.Log10(energy / noise);
+}
