@@ -14,7 +14,7 @@ internal static class SummaryPrinter
         var preset = DataOptions.Kebab(report.Preset.ToString()) + (report.EffectivePreset != report.Preset ? $" (as {DataOptions.Kebab(report.EffectivePreset.ToString())} on {report.TargetDevice})" : "");
         table.AddRow("Target device / preset", Markup.Escape($"{report.TargetDevice} / {preset}, overflow fix {DataOptions.Kebab(report.OverflowFix.ToString())}"));
         table.AddRow("Precision", Markup.Escape(report.Precision.ToString()));
-        table.AddRow("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))})");
+        table.AddRow("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))}); {report.BiasesCorrected} biases corrected");
         table.AddRow("Integer kernels in ONNX Runtime", report.Kernels.IntegerKernelCount == 0
             ? "[red]none[/]"
             : string.Join(", ", report.Kernels.IntegerKernelCounts.Select(kv => $"{kv.Key} {kv.Value}")) + (report.Kernels.FloatComputeCount > 0 ? $"; float Conv/MatMul/Gemm left: {report.Kernels.FloatComputeCount}" : ""));

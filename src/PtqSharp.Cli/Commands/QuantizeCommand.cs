@@ -29,6 +29,7 @@ internal static class QuantizeCommand
         var ignorePatterns = new Option<string[]>("--ignore-patterns") { Description = "Regular expressions over node names to keep in float.", AllowMultipleArgumentsPerToken = true };
         var ignoreTypes = new Option<string[]>("--ignore-types") { Description = "Op types to keep in float.", AllowMultipleArgumentsPerToken = true };
         var overflow = new Option<string>("--overflow-fix") { Description = "first-layer, all or none: 7-bit weights where AVX2 u8s8 kernels (no VNNI) would saturate (CPU and ANY rules only).", DefaultValueFactory = _ => "first-layer" };
+        var biasCorrection = new Option<string>("--bias-correction") { Description = "fast (POT's FastBiasCorrection: fold the mean output shift of weight rounding into biases) or none.", DefaultValueFactory = _ => "fast" };
         var holdOut = new Option<int>("--hold-out") { Description = "Samples not used for calibration on which FP32 and INT8 outputs are compared.", DefaultValueFactory = _ => 100 };
         var validation = new Option<string?>("--validation") { Description = "Validation data: labeled images (one subfolder per class, or with --labels) for top-1/top-5; for agreement metrics, any images or NumPy samples." };
         var labels = new Option<string?>("--labels") { Description = "CSV of file,label for --validation images." };
@@ -38,7 +39,7 @@ internal static class QuantizeCommand
 
         var command = new Command("quantize", "Quantize an ONNX model to INT8: with unlabeled calibration data (Default Quantization), or within a metric drop on annotated validation data (--method accuracy-aware).")
         {
-            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, holdOut, validation, labels, layerReport,
+            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, biasCorrection, holdOut, validation, labels, layerReport,
         };
         foreach (var o in data.All.Concat(accuracyOptions.All)) command.Options.Add(o);
 
@@ -64,6 +65,7 @@ internal static class QuantizeCommand
                     Seed = Given(seed) ? r.GetValue(seed) : q.Seed,
                     OverflowFix = Given(overflow) ? DataOptions.ParseEnum<OverflowFix>(r.GetValue(overflow)!, "--overflow-fix") : q.OverflowFix,
                     HoldOutSize = Given(holdOut) ? r.GetValue(holdOut) : q.HoldOutSize,
+                    BiasCorrection = Given(biasCorrection) ? DataOptions.ParseEnum<BiasCorrectionMode>(r.GetValue(biasCorrection)!, "--bias-correction") : q.BiasCorrection,
                     IgnoredScope = q.IgnoredScope with
                     {
                         Names = Given(ignoreNames) ? r.GetValue(ignoreNames) ?? [] : q.IgnoredScope.Names,

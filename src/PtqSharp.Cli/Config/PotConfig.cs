@@ -21,7 +21,7 @@ internal static class PotConfig
     private static readonly string[] EngineKeys = ["type", "data_source", "validation", "labels", "layout", "color", "mean", "scale", "image_size", "center_crop"];
     private static readonly string[] CompressionKeys = ["target_device", "model_type", "hardware_config", "algorithms"];
     private static readonly string[] AlgorithmKeys = ["name", "params"];
-    private static readonly string[] DefaultParams = ["preset", "stat_subset_size", "stat_batch_size", "seed", "ignored", "overflow_fix", "hold_out"];
+    private static readonly string[] DefaultParams = ["preset", "stat_subset_size", "stat_batch_size", "seed", "ignored", "overflow_fix", "bias_correction", "hold_out"];
     private static readonly string[] AccuracyParams = ["metric", "maximal_drop", "drop_type", "ranking_subset_size", "max_iter_num", "convert_to_mixed_preset"];
     private static readonly string[] IgnoredKeys = ["scope", "patterns", "operations"];
 
@@ -181,6 +181,7 @@ internal static class PotConfig
             Seed = r.Int(prms, $"{at}.seed") ?? q.Seed,
             OverflowFix = r.String(prms, $"{at}.overflow_fix") is { } fix ? DataOptions.ParseEnum<OverflowFix>(fix, r.Key($"{at}.overflow_fix")) : q.OverflowFix,
             HoldOutSize = r.Int(prms, $"{at}.hold_out") ?? q.HoldOutSize,
+            BiasCorrection = r.String(prms, $"{at}.bias_correction") is { } bc ? DataOptions.ParseEnum<BiasCorrectionMode>(bc, r.Key($"{at}.bias_correction")) : q.BiasCorrection,
             IgnoredScope = ignored,
         };
     }
@@ -203,6 +204,7 @@ internal static class PotConfig
                 ["operations"] = new JsonArray(q.IgnoredScope.Types.Select(t => (JsonNode)new JsonObject { ["type"] = t }).ToArray()),
             },
             ["overflow_fix"] = Kebab(q.OverflowFix),
+            ["bias_correction"] = Kebab(q.BiasCorrection),
             ["hold_out"] = q.HoldOutSize,
         };
         var algorithms = new JsonArray();

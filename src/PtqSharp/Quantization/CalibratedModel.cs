@@ -9,7 +9,7 @@ namespace PtqSharp.Quantization;
 
 /// <summary>A preprocessed model with its quantizer placement and calibration statistics.</summary>
 internal sealed class CalibratedModel(
-    ModelProto preprocessed, GraphIndex index, QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> statistics,
+    ModelProto preprocessed, GraphIndex index, QuantizationPlan plan, CalibrationStatistics statistics,
     HardwareConfig rules, QuantizationOptions options, SampleSplit split, int originalOpset)
 {
     private readonly ConcurrentDictionary<QuantizationPreset, Lazy<PresetParameters>> _parameters = new();
@@ -32,15 +32,25 @@ internal sealed class CalibratedModel(
     /// <remarks>Thread-safe: accuracy control builds variants in parallel.</remarks>
     public (ModelProto Model, QuantizationPlan Plan) Build(QuantizationPreset preset, IReadOnlyCollection<NodeProto> floatOps)
     {
-        var (activations, weights) = _parameters.GetOrAdd(preset, p => new Lazy<PresetParameters>(() => Compute(p))).Value;
+        var parameters = Parameters(preset);
         var effective = FloatFallback.Revert(plan, index, floatOps);
-        return (QdqWriter.Write(preprocessed, effective, activations, weights), effective);
+        return (QdqWriter.Write(preprocessed, effective, parameters.Activations, parameters.Weights, parameters.Biases), effective);
     }
+
+    /// <summary>Whether FastBiasCorrection corrected this op's bias for the preset.</summary>
+    public bool IsBiasCorrected(QuantizationPreset preset, NodeProto op) => Parameters(preset).Biases.ContainsKey(op);
+
+    private PresetParameters Parameters(QuantizationPreset preset) =>
+        _parameters.GetOrAdd(preset, p => new Lazy<PresetParameters>(() => Compute(p))).Value;
 
     private PresetParameters Compute(QuantizationPreset preset)
     {
-        var activations = ActivationParameters(plan, statistics, rules, preset);
-        return new PresetParameters(activations, WeightParameters(plan, index, activations, options.OverflowFix, rules, preset));
+        var activations = ActivationParameters(plan, statistics.Ranges, rules, preset);
+        var weights = WeightParameters(plan, index, activations, options.OverflowFix, rules, preset);
+        var biases = options.BiasCorrection == BiasCorrectionMode.Fast
+            ? BiasCorrection.Fast(plan, index, weights, statistics.ChannelMeans)
+            : new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance);
+        return new PresetParameters(activations, weights, biases);
     }
 
     /// <summary>The activation quantizers a group may use: those every op reading or writing it allows.</summary>
@@ -119,4 +129,6 @@ internal sealed class CalibratedModel(
 
 /// <summary>Quantization parameters of every quantizer for one preset.</summary>
 internal sealed record PresetParameters(
-    IReadOnlyDictionary<string, QuantizationParameters> Activations, IReadOnlyDictionary<NodeProto, QuantizationParameters> Weights);
+    IReadOnlyDictionary<string, QuantizationParameters> Activations,
+    IReadOnlyDictionary<NodeProto, QuantizationParameters> Weights,
+    IReadOnlyDictionary<NodeProto, float[]> Biases);

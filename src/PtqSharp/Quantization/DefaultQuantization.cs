@@ -35,7 +35,8 @@ internal static class DefaultQuantization
         }
 
         var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize);
-        var stats = StatisticsCollector.Collect(preprocessed, plan.ActivationTensors.ToList(), data, split.Calibration, options.BatchSize, progress, cancellationToken);
+        var meanInputs = options.BiasCorrection == BiasCorrectionMode.None ? [] : plan.Ops.Select(BiasCorrection.MeanInput).OfType<string>().ToList();
+        var stats = StatisticsCollector.Collect(preprocessed, plan.ActivationTensors.ToList(), meanInputs, data, split.Calibration, options.BatchSize, progress, cancellationToken);
         return new CalibratedModel(preprocessed, index, plan, stats, rules, options, split, originalOpset);
     }
 }

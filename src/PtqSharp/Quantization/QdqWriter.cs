@@ -28,7 +28,8 @@ internal sealed class QdqWriter
         ModelProto model,
         QuantizationPlan plan,
         IReadOnlyDictionary<string, QuantizationParameters> activations,
-        IReadOnlyDictionary<NodeProto, QuantizationParameters> weights)
+        IReadOnlyDictionary<NodeProto, QuantizationParameters> weights,
+        IReadOnlyDictionary<NodeProto, float[]>? correctedBiases = null)
     {
         var result = model.Clone();
 
@@ -48,7 +49,7 @@ internal sealed class QdqWriter
                 if (op.BiasIndex is int b)
                 {
                     var inputParams = activations[op.ActivationInputs[0]];
-                    writer.QuantizeBias(node, b, RangeMath.Bias(inputParams.Scale[0], wp.Scale, wp.Axis is null ? null : 0));
+                    writer.QuantizeBias(node, b, RangeMath.Bias(inputParams.Scale[0], wp.Scale, wp.Axis is null ? null : 0), correctedBiases?.GetValueOrDefault(op.Node));
                 }
             }
         }
@@ -109,10 +110,10 @@ internal sealed class QdqWriter
         node.Input[w.InputIndex] = Dequantize(name, w.Tensor, p);
     }
 
-    private void QuantizeBias(NodeProto node, int biasIndex, QuantizationParameters p)
+    private void QuantizeBias(NodeProto node, int biasIndex, QuantizationParameters p, float[]? corrected)
     {
         var tensor = _index.Initializer(node.Input[biasIndex])!;
-        var values = TensorData.ToFloats(tensor);
+        var values = corrected ?? TensorData.ToFloats(tensor);
         var q = WeightQuantizer.Quantize(values, TensorData.Shape(tensor), p, v => v);
         string name = Unique(tensor.Name + "_quantized");
         _graph.Initializer.Add(TensorData.Create<int>(name, TensorData.Shape(tensor), q, TensorData.Int32));

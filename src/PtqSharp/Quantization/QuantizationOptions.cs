@@ -73,6 +73,9 @@ public sealed record QuantizationOptions
 
     public OverflowFix OverflowFix { get; init; } = OverflowFix.FirstLayer;
 
+    /// <summary>Fold the output shift that weight rounding causes back into biases (POT's FastBiasCorrection by default).</summary>
+    public BiasCorrectionMode BiasCorrection { get; init; } = BiasCorrectionMode.Fast;
+
     /// <summary>Samples not used for calibration on which FP32 and INT8 outputs are compared; 0 to skip.</summary>
     public int HoldOutSize { get; init; } = 100;
 

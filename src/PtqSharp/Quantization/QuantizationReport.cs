@@ -35,6 +35,9 @@ public sealed record QuantizationReport
 
     public required int ActivationQuantizers { get; init; }
 
+    /// <summary>Biased layers whose bias FastBiasCorrection corrected (0 when off).</summary>
+    public required int BiasesCorrected { get; init; }
+
     public required long SizeBefore { get; init; }
 
     public required long SizeAfter { get; init; }

@@ -76,6 +76,7 @@ public static class Quantizer
             OpTypes = CountOpTypes(plan),
             Skipped = plan.Skipped.Select(s => new SkippedNode(s.Node.Name, s.Node.OpType, s.Reason)).ToList(),
             ActivationQuantizers = plan.Groups.Sum(g => g.Tensors.Count),
+            BiasesCorrected = plan.Ops.Count(o => calibrated.IsBiasCorrected(preset, o.Node)),
             SizeBefore = original.CalculateSize(),
             SizeAfter = quantized.CalculateSize(),
             CalibrationSamples = calibrated.Split.Calibration.Count,

@@ -28,6 +28,36 @@ internal static class InPlaceStatistics
         return (copy, outputs);
     }
 
+    /// <summary>
+    /// Adds, for each tensor, the mean over every axis but axis 1 (the channels of NCHW activations and
+    /// the features of [M, K] Gemm inputs): a Reshape to [N, C, -1], which needs no rank, then a
+    /// ReduceMean over axes 0 and 2. Returns the output name per tensor.
+    /// </summary>
+    public static IReadOnlyList<(string Tensor, string MeanOutput)> AddChannelMeans(ModelProto model, IReadOnlyList<string> tensors)
+    {
+        var graph = model.Graph;
+        int opset = (int)(model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
+        var outputs = new List<(string, string)>(tensors.Count);
+        if (tensors.Count == 0) return outputs;
+        const string shape = "__ptq_mean_shape", axes = "__ptq_mean_axes";
+        graph.Initializer.Add(Onnx.TensorData.Create<long>(shape, [3], [0, 0, -1], Onnx.TensorData.Int64));
+        if (opset >= 18) graph.Initializer.Add(Onnx.TensorData.Create<long>(axes, [2], [0, 2], Onnx.TensorData.Int64));
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            string flat = $"__ptq_mean_{i}_flat", mean = $"__ptq_mean_{i}";
+            graph.Node.Add(new NodeProto { OpType = "Reshape", Name = flat, Input = { tensors[i], shape }, Output = { flat } });
+            var reduce = new NodeProto { OpType = "ReduceMean", Name = mean, Input = { flat }, Output = { mean } };
+            reduce.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+            if (opset >= 18) reduce.Input.Add(axes);
+            else reduce.Attribute.Add(new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 0, 2 } });
+            graph.Node.Add(reduce);
+            graph.Output.Add(new ValueInfoProto { Name = mean });
+            outputs.Add((tensors[i], mean));
+        }
+
+        return outputs;
+    }
+
     private static NodeProto Reduce(string op, string input, string output)
     {
         // No axes: reduce over every dimension, valid from opset 1 through 18+.

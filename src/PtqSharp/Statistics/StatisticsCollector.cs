@@ -16,18 +16,20 @@ internal static class StatisticsCollector
 {
     private const long LargeObjectBudget = 64L << 20;
 
-    public static Dictionary<string, MinMaxAggregator> Collect(
-        ModelProto model, IReadOnlyList<string> tensors, Dataset data, IReadOnlyList<int> indices, int batchSize,
+    public static CalibrationStatistics Collect(
+        ModelProto model, IReadOnlyList<string> tensors, IReadOnlyList<string> channelMeanTensors, Dataset data, IReadOnlyList<int> indices, int batchSize,
         IProgress<CalibrationProgress>? progress, CancellationToken cancellationToken)
     {
         var (instrumented, outputs) = InPlaceStatistics.Instrument(model, tensors);
+        var meanOutputs = InPlaceStatistics.AddChannelMeans(instrumented, channelMeanTensors.Distinct().ToList());
         var result = tensors.Distinct().ToDictionary(t => t, _ => new MinMaxAggregator());
+        var means = meanOutputs.ToDictionary(m => m.Tensor, _ => new MeanAggregator());
 
         // Full optimization is safe here: the observed tensors feed graph outputs, which ONNX
         // Runtime never fuses away, and it makes calibration cost close to plain inference.
         using var session = SessionFactory.ForInference(instrumented);
         var feeder = new SampleFeeder(session);
-        var outputNames = outputs.SelectMany(o => new[] { o.MinOutput, o.MaxOutput }).ToArray();
+        var outputNames = outputs.SelectMany(o => new[] { o.MinOutput, o.MaxOutput }).Concat(meanOutputs.Select(m => m.MeanOutput)).ToArray();
         using var runOptions = new RunOptions();
         int done = 0;
         long bytesSinceCollect = 0;
@@ -43,6 +45,11 @@ internal static class StatisticsCollector
                     float min = OutputReader.ToFloats(values[2 * i])[0];
                     float max = OutputReader.ToFloats(values[2 * i + 1])[0];
                     result[outputs[i].Tensor].Add(min, max);
+                }
+
+                for (int i = 0; i < meanOutputs.Count; i++)
+                {
+                    means[meanOutputs[i].Tensor].Add(OutputReader.ToFloats(values[2 * outputs.Count + i]));
                 }
             }
             catch (OnnxRuntimeException e)
@@ -68,6 +75,26 @@ internal static class StatisticsCollector
             progress?.Report(new CalibrationProgress("Collecting statistics", done, indices.Count));
         }
 
-        return result;
+        return new CalibrationStatistics(result, means.ToDictionary(kv => kv.Key, kv => kv.Value.Mean));
     }
+}
+
+/// <summary>What one calibration pass yields: ranges of the quantized tensors, channel means of the inputs of biased layers.</summary>
+internal sealed record CalibrationStatistics(IReadOnlyDictionary<string, MinMaxAggregator> Ranges, IReadOnlyDictionary<string, float[]> ChannelMeans);
+
+/// <summary>Running mean of equally sized vectors.</summary>
+internal sealed class MeanAggregator
+{
+    private double[]? _sum;
+    private int _count;
+
+    public void Add(ReadOnlySpan<float> values)
+    {
+        _sum ??= new double[values.Length];
+        if (values.Length != _sum.Length) return; // a sample of another width carries no comparable channel means
+        for (int i = 0; i < values.Length; i++) _sum[i] += values[i];
+        _count++;
+    }
+
+    public float[] Mean => _sum is null ? [] : _sum.Select(v => (float)(v / _count)).ToArray();
 }
