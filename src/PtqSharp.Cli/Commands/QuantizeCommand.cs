@@ -6,6 +6,8 @@ using PtqSharp.Evaluation;
 using PtqSharp.Hardware;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
+using PtqSharp.Quantization.RangeEstimation;
+using PtqSharp.Statistics;
 using Spectre.Console;
 
 namespace PtqSharp.Cli.Commands;
@@ -30,6 +32,11 @@ internal static class QuantizeCommand
         var ignoreTypes = new Option<string[]>("--ignore-types") { Description = "Op types to keep in float.", AllowMultipleArgumentsPerToken = true };
         var overflow = new Option<string>("--overflow-fix") { Description = "first-layer, all or none: 7-bit weights where AVX2 u8s8 kernels (no VNNI) would saturate (CPU and ANY rules only).", DefaultValueFactory = _ => "first-layer" };
         var biasCorrection = new Option<string>("--bias-correction") { Description = "fast (POT's FastBiasCorrection: fold the mean output shift of weight rounding into biases) or none.", DefaultValueFactory = _ => "fast" };
+        var activationRange = new Option<string>("--activation-range") { Description = "Activation range estimator: minmax, quantile, percentile, entropy (KL, 2,048 bins) or mse; all but minmax add a histogram pass.", DefaultValueFactory = _ => "minmax" };
+        var weightRange = new Option<string>("--weight-range") { Description = "Weight range estimator, per channel: minmax, quantile, percentile or mse.", DefaultValueFactory = _ => "minmax" };
+        var aggregator = new Option<string>("--aggregator") { Description = "How minmax combines per-sample ranges: mean, min, max, median, mean-no-outliers, median-no-outliers.", DefaultValueFactory = _ => "mean" };
+        var outlierProb = new Option<double>("--outlier-prob") { Description = "Probability mass the quantile estimator clips at each end.", DefaultValueFactory = _ => 1e-4 };
+        var percentile = new Option<double>("--percentile") { Description = "Percentage of values the percentile estimator keeps.", DefaultValueFactory = _ => 99.999 };
         var holdOut = new Option<int>("--hold-out") { Description = "Samples not used for calibration on which FP32 and INT8 outputs are compared.", DefaultValueFactory = _ => 100 };
         var validation = new Option<string?>("--validation") { Description = "Validation data: labeled images (one subfolder per class, or with --labels) for top-1/top-5; for agreement metrics, any images or NumPy samples." };
         var labels = new Option<string?>("--labels") { Description = "CSV of file,label for --validation images." };
@@ -39,7 +46,7 @@ internal static class QuantizeCommand
 
         var command = new Command("quantize", "Quantize an ONNX model to INT8: with unlabeled calibration data (Default Quantization), or within a metric drop on annotated validation data (--method accuracy-aware).")
         {
-            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, biasCorrection, holdOut, validation, labels, layerReport,
+            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, biasCorrection, activationRange, weightRange, aggregator, outlierProb, percentile, holdOut, validation, labels, layerReport,
         };
         foreach (var o in data.All.Concat(accuracyOptions.All)) command.Options.Add(o);
 
@@ -65,6 +72,19 @@ internal static class QuantizeCommand
                     Seed = Given(seed) ? r.GetValue(seed) : q.Seed,
                     OverflowFix = Given(overflow) ? DataOptions.ParseEnum<OverflowFix>(r.GetValue(overflow)!, "--overflow-fix") : q.OverflowFix,
                     HoldOutSize = Given(holdOut) ? r.GetValue(holdOut) : q.HoldOutSize,
+                    ActivationRange = q.ActivationRange with
+                    {
+                        Kind = Given(activationRange) ? DataOptions.ParseEnum<RangeEstimatorKind>(r.GetValue(activationRange)!, "--activation-range") : q.ActivationRange.Kind,
+                        Aggregator = Given(aggregator) ? DataOptions.ParseEnum<StatisticAggregator>(r.GetValue(aggregator)!, "--aggregator") : q.ActivationRange.Aggregator,
+                        OutlierProb = Given(outlierProb) ? r.GetValue(outlierProb) : q.ActivationRange.OutlierProb,
+                        Percentile = Given(percentile) ? r.GetValue(percentile) : q.ActivationRange.Percentile,
+                    },
+                    WeightRange = q.WeightRange with
+                    {
+                        Kind = Given(weightRange) ? DataOptions.ParseEnum<RangeEstimatorKind>(r.GetValue(weightRange)!, "--weight-range") : q.WeightRange.Kind,
+                        OutlierProb = Given(outlierProb) ? r.GetValue(outlierProb) : q.WeightRange.OutlierProb,
+                        Percentile = Given(percentile) ? r.GetValue(percentile) : q.WeightRange.Percentile,
+                    },
                     BiasCorrection = Given(biasCorrection) ? DataOptions.ParseEnum<BiasCorrectionMode>(r.GetValue(biasCorrection)!, "--bias-correction") : q.BiasCorrection,
                     IgnoredScope = q.IgnoredScope with
                     {

@@ -5,6 +5,8 @@ using PtqSharp.AccuracyControl;
 using PtqSharp.Data;
 using PtqSharp.Hardware;
 using PtqSharp.Quantization;
+using PtqSharp.Quantization.RangeEstimation;
+using PtqSharp.Statistics;
 
 namespace PtqSharp.Cli.Config;
 
@@ -21,9 +23,10 @@ internal static class PotConfig
     private static readonly string[] EngineKeys = ["type", "data_source", "validation", "labels", "layout", "color", "mean", "scale", "image_size", "center_crop"];
     private static readonly string[] CompressionKeys = ["target_device", "model_type", "hardware_config", "algorithms"];
     private static readonly string[] AlgorithmKeys = ["name", "params"];
-    private static readonly string[] DefaultParams = ["preset", "stat_subset_size", "stat_batch_size", "seed", "ignored", "overflow_fix", "bias_correction", "hold_out"];
+    private static readonly string[] DefaultParams = ["preset", "stat_subset_size", "stat_batch_size", "seed", "ignored", "overflow_fix", "bias_correction", "range_estimator", "hold_out"];
     private static readonly string[] AccuracyParams = ["metric", "maximal_drop", "drop_type", "ranking_subset_size", "max_iter_num", "convert_to_mixed_preset"];
     private static readonly string[] IgnoredKeys = ["scope", "patterns", "operations"];
+    private static readonly string[] EstimatorKeys = ["type", "aggregator", "outlier_prob", "percentile"];
 
     /// <summary>Applies the file at <paramref name="path"/> over <paramref name="settings"/>.</summary>
     public static QuantizeSettings Load(string path, QuantizeSettings settings)
@@ -173,8 +176,19 @@ internal static class PotConfig
             };
         }
 
+        var activationRange = q.ActivationRange;
+        var weightRange = q.WeightRange;
+        if (prms.TryGetProperty("range_estimator", out var re))
+        {
+            r.Object(re, $"{at}.range_estimator", ["activations", "weights"]);
+            if (re.TryGetProperty("activations", out var a)) activationRange = Estimator(r, a, $"{at}.range_estimator.activations", activationRange);
+            if (re.TryGetProperty("weights", out var w)) weightRange = Estimator(r, w, $"{at}.range_estimator.weights", weightRange);
+        }
+
         return q with
         {
+            ActivationRange = activationRange,
+            WeightRange = weightRange,
             Preset = r.String(prms, $"{at}.preset") is { } preset ? DataOptions.ParseEnum<QuantizationPreset>(preset, r.Key($"{at}.preset")) : q.Preset,
             SubsetSize = r.Int(prms, $"{at}.stat_subset_size") ?? q.SubsetSize,
             BatchSize = r.Int(prms, $"{at}.stat_batch_size") ?? q.BatchSize,
@@ -185,6 +199,26 @@ internal static class PotConfig
             IgnoredScope = ignored,
         };
     }
+
+    private static RangeEstimator Estimator(Reader r, JsonElement e, string at, RangeEstimator current)
+    {
+        r.Object(e, at, EstimatorKeys);
+        return current with
+        {
+            Kind = r.String(e, $"{at}.type") is { } type ? DataOptions.ParseEnum<RangeEstimatorKind>(type, r.Key($"{at}.type")) : current.Kind,
+            Aggregator = r.String(e, $"{at}.aggregator") is { } agg ? DataOptions.ParseEnum<StatisticAggregator>(agg, r.Key($"{at}.aggregator")) : current.Aggregator,
+            OutlierProb = r.Number(e, $"{at}.outlier_prob") ?? current.OutlierProb,
+            Percentile = r.Number(e, $"{at}.percentile") ?? current.Percentile,
+        };
+    }
+
+    private static JsonObject EstimatorJson(RangeEstimator e) => new()
+    {
+        ["type"] = Kebab(e.Kind),
+        ["aggregator"] = Kebab(e.Aggregator),
+        ["outlier_prob"] = e.OutlierProb,
+        ["percentile"] = e.Percentile,
+    };
 
     /// <summary>The effective settings in the file's structure, defaults included: what <c>--print-config</c> shows.</summary>
     public static string ToJson(QuantizeSettings s)
@@ -205,6 +239,7 @@ internal static class PotConfig
             },
             ["overflow_fix"] = Kebab(q.OverflowFix),
             ["bias_correction"] = Kebab(q.BiasCorrection),
+            ["range_estimator"] = new JsonObject { ["activations"] = EstimatorJson(q.ActivationRange), ["weights"] = EstimatorJson(q.WeightRange) },
             ["hold_out"] = q.HoldOutSize,
         };
         var algorithms = new JsonArray();

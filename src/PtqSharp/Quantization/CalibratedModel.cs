@@ -3,6 +3,7 @@ using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Hardware;
 using PtqSharp.Onnx;
+using PtqSharp.Quantization.RangeEstimation;
 using PtqSharp.Statistics;
 
 namespace PtqSharp.Quantization;
@@ -45,8 +46,8 @@ internal sealed class CalibratedModel(
 
     private PresetParameters Compute(QuantizationPreset preset)
     {
-        var activations = ActivationParameters(plan, statistics.Ranges, rules, preset);
-        var weights = WeightParameters(plan, index, activations, options.OverflowFix, rules, preset);
+        var activations = ActivationParameters(plan, statistics, rules, preset, options.ActivationRange);
+        var weights = WeightParameters(plan, index, activations, options, rules, preset);
         var biases = options.BiasCorrection == BiasCorrectionMode.Fast
             ? BiasCorrection.Fast(plan, index, weights, statistics.ChannelMeans)
             : new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance);
@@ -65,15 +66,28 @@ internal sealed class CalibratedModel(
     }
 
     private static Dictionary<string, QuantizationParameters> ActivationParameters(
-        QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> stats, HardwareConfig rules, QuantizationPreset preset)
+        QuantizationPlan plan, CalibrationStatistics stats, HardwareConfig rules, QuantizationPreset preset, RangeEstimator estimator)
     {
         var result = new Dictionary<string, QuantizationParameters>();
         foreach (var group in plan.Groups)
         {
             var config = QuantizerSelection.Choose(AllowedFor(group, plan, rules), preset, weights: false);
-            var (min, max, absMax, globalMin) = MinMaxAggregator.Union(group.Tensors.Select(t => stats[t]));
-            var p = config.Mode == QuantizationMode.Symmetric
-                ? RangeMath.SymmetricActivation(absMax, unsigned: globalMin >= 0f, config.Bits, config.Signed, config.NarrowRange)
+            bool symmetric = config.Mode == QuantizationMode.Symmetric;
+            var observed = group.Tensors.Select(t => stats.Ranges[t]).Where(s => s.Count > 0).ToList();
+            bool unsigned = observed.Count > 0 && observed.All(s => s.GlobalMin >= 0f);
+            int levels = symmetric && !(unsigned && !config.Signed) ? (1 << (config.Bits - 1)) - 1 : (1 << config.Bits) - 1;
+
+            // Tensors sharing a quantizer get the widest of their estimated ranges.
+            float min = 0f, max = 0f;
+            foreach (var t in group.Tensors.Where(t => stats.Ranges[t].Count > 0))
+            {
+                var (lo, hi) = ActivationRange.Estimate(estimator, stats.Ranges[t], stats.Histograms.GetValueOrDefault(t), symmetric, levels);
+                min = Math.Min(min, lo);
+                max = Math.Max(max, hi);
+            }
+
+            var p = symmetric
+                ? RangeMath.SymmetricActivation(Math.Max(-min, max), unsigned, config.Bits, config.Signed, config.NarrowRange)
                 : RangeMath.AsymmetricActivation(min, max, config.Bits, config.Signed);
             foreach (var t in group.Tensors) result[t] = p;
         }
@@ -83,7 +97,7 @@ internal sealed class CalibratedModel(
 
     private static Dictionary<NodeProto, QuantizationParameters> WeightParameters(
         QuantizationPlan plan, GraphIndex index, IReadOnlyDictionary<string, QuantizationParameters> activations,
-        OverflowFix overflowFix, HardwareConfig rules, QuantizationPreset preset)
+        QuantizationOptions options, HardwareConfig rules, QuantizationPreset preset)
     {
         var result = new Dictionary<NodeProto, QuantizationParameters>(ReferenceEqualityComparer.Instance);
         foreach (var op in plan.Ops)
@@ -103,9 +117,9 @@ internal sealed class CalibratedModel(
             {
                 // The overflow fix narrows 8-bit weights only on devices whose kernels can saturate.
                 bool narrowBits = rules.OverflowFix && config.Bits == 8 &&
-                    (overflowFix == OverflowFix.All || (overflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(op.Node)));
+                    (options.OverflowFix == OverflowFix.All || (options.OverflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(op.Node)));
                 int levelHigh = narrowBits ? 64 : (1 << (config.Bits - 1)) - 1;
-                p = RangeMath.SymmetricWeights(WeightStatistics.AbsMaxPerChannel(values, tensor.Dims, axis), levelHigh, config.NarrowRange, axis, config.Bits);
+                p = RangeMath.SymmetricWeights(WeightRange.Thresholds(options.WeightRange, values, tensor.Dims, axis, levelHigh), levelHigh, config.NarrowRange, axis, config.Bits);
             }
 
             if (op.BiasIndex is int b)

@@ -37,6 +37,13 @@ internal static class DefaultQuantization
         var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize);
         var meanInputs = options.BiasCorrection == BiasCorrectionMode.None ? [] : plan.Ops.Select(BiasCorrection.MeanInput).OfType<string>().ToList();
         var stats = StatisticsCollector.Collect(preprocessed, plan.ActivationTensors.ToList(), meanInputs, data, split.Calibration, options.BatchSize, progress, cancellationToken);
+        if (options.ActivationRange.NeedsHistogram)
+        {
+            var absMax = stats.Ranges.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => Math.Max(Math.Abs(kv.Value.GlobalMin), Math.Abs(kv.Value.GlobalMax)));
+            var histograms = HistogramCollector.Collect(preprocessed, absMax, data, split.Calibration, options.BatchSize, progress, cancellationToken);
+            stats = stats with { Histograms = histograms };
+        }
+
         return new CalibratedModel(preprocessed, index, plan, stats, rules, options, split, originalOpset);
     }
 }

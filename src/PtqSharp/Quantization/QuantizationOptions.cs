@@ -1,4 +1,5 @@
 using PtqSharp.Hardware;
+using PtqSharp.Quantization.RangeEstimation;
 
 namespace PtqSharp.Quantization;
 
@@ -73,6 +74,12 @@ public sealed record QuantizationOptions
 
     public OverflowFix OverflowFix { get; init; } = OverflowFix.FirstLayer;
 
+    /// <summary>How activation ranges are chosen; histogram-based estimators add a second calibration pass.</summary>
+    public RangeEstimator ActivationRange { get; init; } = RangeEstimator.Default;
+
+    /// <summary>How weight ranges are chosen, per output channel.</summary>
+    public RangeEstimator WeightRange { get; init; } = RangeEstimator.Default;
+
     /// <summary>Fold the output shift that weight rounding causes back into biases (POT's FastBiasCorrection by default).</summary>
     public BiasCorrectionMode BiasCorrection { get; init; } = BiasCorrectionMode.Fast;
 
@@ -87,5 +94,8 @@ public sealed record QuantizationOptions
         if (SubsetSize < 1) ThrowHelper.Throw($"Subset size must be at least 1 (got {SubsetSize}).");
         if (BatchSize < 1) ThrowHelper.Throw($"Batch size must be at least 1 (got {BatchSize}).");
         if (HoldOutSize < 0) ThrowHelper.Throw($"Hold-out size cannot be negative (got {HoldOutSize}).");
+        ActivationRange.Validate("Activation range");
+        WeightRange.Validate("Weight range");
+        if (WeightRange.Kind == RangeEstimatorKind.Entropy) ThrowHelper.Throw("The entropy range estimator is for activations; for weights use minmax, quantile, percentile or mse.");
     }
 }

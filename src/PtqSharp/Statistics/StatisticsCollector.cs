@@ -75,12 +75,13 @@ internal static class StatisticsCollector
             progress?.Report(new CalibrationProgress("Collecting statistics", done, indices.Count));
         }
 
-        return new CalibrationStatistics(result, means.ToDictionary(kv => kv.Key, kv => kv.Value.Mean));
+        return new CalibrationStatistics(result, means.ToDictionary(kv => kv.Key, kv => kv.Value.Mean), new Dictionary<string, Histogram>());
     }
 }
 
-/// <summary>What one calibration pass yields: ranges of the quantized tensors, channel means of the inputs of biased layers.</summary>
-internal sealed record CalibrationStatistics(IReadOnlyDictionary<string, MinMaxAggregator> Ranges, IReadOnlyDictionary<string, float[]> ChannelMeans);
+/// <summary>What calibration yields: ranges of the quantized tensors, channel means of the inputs of biased layers, histograms when an estimator needs them.</summary>
+internal sealed record CalibrationStatistics(
+    IReadOnlyDictionary<string, MinMaxAggregator> Ranges, IReadOnlyDictionary<string, float[]> ChannelMeans, IReadOnlyDictionary<string, Histogram> Histograms);
 
 /// <summary>Running mean of equally sized vectors.</summary>
 internal sealed class MeanAggregator

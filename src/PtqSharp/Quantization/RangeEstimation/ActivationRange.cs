@@ -1,0 +1,53 @@
+using PtqSharp.Statistics;
+
+namespace PtqSharp.Quantization.RangeEstimation;
+
+/// <summary>
+/// An activation quantizer's range from its statistics. Symmetric quantizers get a range
+/// [-t, t] (or [0, t] for never-negative tensors); asymmetric ones [min, max].
+/// </summary>
+internal static class ActivationRange
+{
+    /// <param name="estimator">The estimator and its parameters.</param>
+    /// <param name="stats">Per-sample minima and maxima of the tensor.</param>
+    /// <param name="histogram">Its value histogram, when the estimator needs one.</param>
+    /// <param name="symmetric">Whether the quantizer is symmetric.</param>
+    /// <param name="levels">Quantization steps from zero to the range end: 127 for int8 symmetric, 255 for uint8 and asymmetric.</param>
+    public static (float Min, float Max) Estimate(RangeEstimator estimator, MinMaxAggregator stats, Histogram? histogram, bool symmetric, int levels)
+    {
+        bool unsigned = stats.GlobalMin >= 0f;
+        if (estimator.Kind == RangeEstimatorKind.MinMax || histogram is null || histogram.Total == 0)
+        {
+            if (!symmetric) return (stats.Min(estimator.Aggregator), stats.Max(estimator.Aggregator));
+            float t = stats.AbsMax(estimator.Aggregator);
+            return (unsigned ? 0f : -t, t);
+        }
+
+        if (symmetric)
+        {
+            float t = estimator.Kind switch
+            {
+                RangeEstimatorKind.Quantile => histogram.AbsQuantile(1 - estimator.OutlierProb),
+                RangeEstimatorKind.Percentile => histogram.AbsQuantile(estimator.Percentile / 100),
+                RangeEstimatorKind.Entropy => EntropyThreshold.Find(histogram.Folded(), histogram.BinWidth, levels: unsigned ? 255 : 128),
+                _ => MseRange.Symmetric(histogram.Folded(), histogram.BinWidth, levels),
+            };
+            return (unsigned ? 0f : -t, t);
+        }
+
+        return estimator.Kind switch
+        {
+            RangeEstimatorKind.Quantile => (histogram.Quantile(estimator.OutlierProb), histogram.Quantile(1 - estimator.OutlierProb)),
+            RangeEstimatorKind.Percentile => (histogram.Quantile(1 - estimator.Percentile / 100), histogram.Quantile(estimator.Percentile / 100)),
+            RangeEstimatorKind.Entropy => EntropyRange(histogram, stats, unsigned ? 255 : 128),
+            _ => MseRange.Asymmetric(histogram, stats.GlobalMin, stats.GlobalMax, levels),
+        };
+    }
+
+    /// <summary>Entropy is defined on |x|: the threshold clips both sides, within what was observed.</summary>
+    private static (float, float) EntropyRange(Histogram histogram, MinMaxAggregator stats, int levels)
+    {
+        float t = EntropyThreshold.Find(histogram.Folded(), histogram.BinWidth, levels);
+        return (Math.Max(stats.GlobalMin, -t), Math.Min(stats.GlobalMax, t));
+    }
+}

@@ -1,0 +1,76 @@
+namespace PtqSharp.Statistics;
+
+/// <summary>
+/// A fixed-range histogram of a tensor's values over [-A, A] with an even number of bins, so zero
+/// is a bin edge and the histogram of |x| folds out of it exactly. Streams: memory is the bins only.
+/// </summary>
+public sealed class Histogram
+{
+    public const int DefaultBins = 4096;
+
+    private readonly long[] _counts;
+
+    public Histogram(float absMax, int bins = DefaultBins)
+    {
+        if (bins < 2 || bins % 2 != 0) throw new ArgumentOutOfRangeException(nameof(bins), "An even number of bins is needed.");
+        AbsMax = absMax > 0 && float.IsFinite(absMax) ? absMax : 1f;
+        _counts = new long[bins];
+    }
+
+    public float AbsMax { get; }
+
+    public int Bins => _counts.Length;
+
+    public float BinWidth => 2 * AbsMax / _counts.Length;
+
+    public long Total { get; private set; }
+
+    public IReadOnlyList<long> Counts => _counts;
+
+    public void Add(ReadOnlySpan<float> values)
+    {
+        float scale = _counts.Length / (2 * AbsMax);
+        int last = _counts.Length - 1;
+        foreach (var v in values)
+        {
+            // Values beyond the range (later samples can exceed the first pass's extremes only by float noise) go to the end bins.
+            int bin = (int)((v + AbsMax) * scale);
+            _counts[bin < 0 ? 0 : bin > last ? last : bin]++;
+        }
+
+        Total += values.Length;
+    }
+
+    /// <summary>The histogram of |x| over [0, A], half as many bins of the same width.</summary>
+    public long[] Folded()
+    {
+        int half = _counts.Length / 2;
+        var result = new long[half];
+        for (int j = 0; j < half; j++) result[j] = _counts[half + j] + _counts[half - 1 - j];
+        return result;
+    }
+
+    /// <summary>The value below which a fraction <paramref name="q"/> of the values lie, interpolated within a bin.</summary>
+    public float Quantile(double q) => QuantileOf(_counts, q, -AbsMax, BinWidth);
+
+    /// <summary>The q-quantile of |x|.</summary>
+    public float AbsQuantile(double q) => QuantileOf(Folded(), q, 0f, BinWidth);
+
+    private static float QuantileOf(long[] counts, double q, float start, float width)
+    {
+        long total = counts.Sum();
+        if (total == 0) return start;
+        double target = Math.Clamp(q, 0, 1) * total, seen = 0;
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (seen + counts[i] >= target && counts[i] > 0)
+            {
+                return start + width * (float)(i + (target - seen) / counts[i]);
+            }
+
+            seen += counts[i];
+        }
+
+        return start + width * counts.Length;
+    }
+}

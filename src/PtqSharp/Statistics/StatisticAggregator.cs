@@ -1,0 +1,52 @@
+namespace PtqSharp.Statistics;
+
+/// <summary>How per-sample statistics (each sample's min or max) become one value, as POT's aggregators.</summary>
+public enum StatisticAggregator
+{
+    Mean,
+    Min,
+    Max,
+    Median,
+
+    /// <summary>Mean of the values inside Tukey's fences (quartiles -/+ 1.5 interquartile ranges).</summary>
+    MeanNoOutliers,
+
+    /// <summary>Median of the values inside Tukey's fences.</summary>
+    MedianNoOutliers,
+}
+
+/// <summary>Applies a <see cref="StatisticAggregator"/> to a list of per-sample values.</summary>
+public static class StatisticAggregation
+{
+    public static float Aggregate(IReadOnlyList<float> values, StatisticAggregator aggregator)
+    {
+        if (values.Count == 0) return 0f;
+        return aggregator switch
+        {
+            StatisticAggregator.Mean => (float)values.Average(v => (double)v),
+            StatisticAggregator.Min => values.Min(),
+            StatisticAggregator.Max => values.Max(),
+            StatisticAggregator.Median => Quantile(values.Order().ToArray(), 0.5),
+            StatisticAggregator.MeanNoOutliers => (float)WithoutOutliers(values).Average(v => (double)v),
+            StatisticAggregator.MedianNoOutliers => Quantile(WithoutOutliers(values), 0.5),
+            _ => throw new ArgumentOutOfRangeException(nameof(aggregator)),
+        };
+    }
+
+    /// <summary>The sorted values inside [Q1 - 1.5 IQR, Q3 + 1.5 IQR]; never empty.</summary>
+    private static float[] WithoutOutliers(IReadOnlyList<float> values)
+    {
+        var sorted = values.Order().ToArray();
+        float q1 = Quantile(sorted, 0.25), q3 = Quantile(sorted, 0.75), fence = 1.5f * (q3 - q1);
+        var kept = sorted.Where(v => v >= q1 - fence && v <= q3 + fence).ToArray();
+        return kept.Length > 0 ? kept : sorted;
+    }
+
+    /// <summary>Linear-interpolated quantile of sorted values.</summary>
+    private static float Quantile(float[] sorted, double q)
+    {
+        double at = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Length - 1);
+        return (float)(sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo));
+    }
+}

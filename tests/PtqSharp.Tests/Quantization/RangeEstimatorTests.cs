@@ -1,0 +1,102 @@
+using PtqSharp.Quantization.RangeEstimation;
+using PtqSharp.Statistics;
+
+namespace PtqSharp.Tests.Quantization;
+
+public class RangeEstimatorTests
+{
+    /// <summary>Standard normal values with a few far outliers.</summary>
+    private static float[] GaussianWithOutliers(int n = 200_000)
+    {
+        var random = new Random(3);
+        var values = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+            values[i] = (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+        }
+
+        values[0] = 40f;
+        values[1] = -35f;
+        return values;
+    }
+
+    private static (MinMaxAggregator Stats, Histogram Histogram) Observe(float[] values)
+    {
+        var stats = new MinMaxAggregator();
+        stats.Add(values.Min(), values.Max());
+        var histogram = new Histogram(Math.Max(-values.Min(), values.Max()));
+        histogram.Add(values);
+        return (stats, histogram);
+    }
+
+    [Theory]
+    [InlineData(RangeEstimatorKind.Quantile, 3.3, 4.2)]
+    [InlineData(RangeEstimatorKind.Percentile, 4.0, 6.0)]
+    [InlineData(RangeEstimatorKind.Entropy, 2.0, 8.0)]
+    [InlineData(RangeEstimatorKind.Mse, 2.0, 30.0)] // squared error keeps far outliers when clipping them costs more than coarser steps
+    public void Histogram_estimators_clip_outliers_of_a_gaussian(RangeEstimatorKind kind, double low, double high)
+    {
+        var (stats, histogram) = Observe(GaussianWithOutliers());
+        var (min, max) = ActivationRange.Estimate(new RangeEstimator { Kind = kind }, stats, histogram, symmetric: true, levels: 127);
+        Assert.Equal(-max, min);
+        Assert.InRange(max, low, high);
+    }
+
+    [Fact]
+    public void Min_max_aggregators_combine_per_sample_ranges()
+    {
+        var stats = new MinMaxAggregator();
+        foreach (var m in new[] { 1f, 2f, 3f, 4f, 100f }) stats.Add(-m / 2, m);
+        Assert.Equal(22f, stats.Max(StatisticAggregator.Mean));
+        Assert.Equal(3f, stats.Max(StatisticAggregator.Median));
+        Assert.Equal(100f, stats.Max(StatisticAggregator.Max));
+        Assert.Equal(1f, stats.Max(StatisticAggregator.Min));
+        Assert.Equal(2.5f, stats.Max(StatisticAggregator.MeanNoOutliers)); // 100 is outside Tukey's fences
+        Assert.Equal(2.5f, stats.Max(StatisticAggregator.MedianNoOutliers));
+        Assert.Equal(-50f, stats.Min(StatisticAggregator.Min));
+    }
+
+    [Fact]
+    public void Asymmetric_estimates_keep_one_sided_tensors_one_sided()
+    {
+        var values = GaussianWithOutliers().Select(MathF.Abs).ToArray();
+        var (stats, histogram) = Observe(values);
+        foreach (var kind in Enum.GetValues<RangeEstimatorKind>())
+        {
+            var (min, max) = ActivationRange.Estimate(new RangeEstimator { Kind = kind }, stats, histogram, symmetric: false, levels: 255);
+            Assert.True(min >= -0.01f, $"{kind}: min {min}");
+            Assert.InRange(max, 2f, 40f);
+        }
+    }
+}
+
+public class RangeEstimatorOptionTests
+{
+    [Theory]
+    [InlineData(RangeEstimatorKind.Quantile)]
+    [InlineData(RangeEstimatorKind.Percentile)]
+    [InlineData(RangeEstimatorKind.Entropy)]
+    [InlineData(RangeEstimatorKind.Mse)]
+    public void Every_activation_estimator_quantizes_end_to_end(RangeEstimatorKind kind)
+    {
+        var data = Tests.Data.RandomData.Samples(30, [1, 3, 16, 16], scale: 2f);
+        var options = new PtqSharp.Quantization.QuantizationOptions
+        {
+            SubsetSize = 20, HoldOutSize = 10,
+            ActivationRange = new RangeEstimator { Kind = kind },
+            WeightRange = new RangeEstimator { Kind = kind == RangeEstimatorKind.Entropy ? RangeEstimatorKind.Mse : kind },
+        };
+        var result = PtqSharp.Quantization.Quantizer.Quantize(TestGraphs.TwoConv(), data, options);
+        Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.98, $"{kind}: cosine {result.Report.HoldOutAgreement.MeanCosine}");
+        Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
+    }
+
+    [Fact]
+    public void Entropy_is_refused_for_weights()
+    {
+        var options = new PtqSharp.Quantization.QuantizationOptions { WeightRange = new RangeEstimator { Kind = RangeEstimatorKind.Entropy } };
+        var e = Assert.Throws<PtqException>(() => PtqSharp.Quantization.Quantizer.Quantize(TestGraphs.TwoConv(), Tests.Data.RandomData.Samples(2, [1, 3, 16, 16]), options));
+        Assert.Contains("for activations", e.Message);
+    }
+}
