@@ -17,6 +17,8 @@ using PtqSharp.Quantization.RangeEstimation;
 //
 // `devices` quantizes ResNet18 for every target device: precision per op type, size, cosine with
 // FP32 on held-out images, latency.
+// `suite` is the real-model suite: task metric FP32 vs INT8 (ResNet18 kNN on Fashion-MNIST, the sample's top-1),
+// cosine, latency, quantization time (needs Debian dataset-fashion-mnist; benchmarks/run-suite.sh installs it).
 // `estimators` compares activation range estimators and bias correction on both models.
 // `accuracy-aware` instead prints accuracy control under bounds that Default Quantization misses:
 // the table of iterations and the wall time against one FP32 evaluation of the validation set.
@@ -38,6 +40,12 @@ if (args is ["memory", var which, var subsetText])
     var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
     Quantizer.Quantize(path, data, new QuantizationOptions { SubsetSize = int.Parse(subsetText), HoldOutSize = 0 });
     Console.WriteLine(Bench.PeakRssMiB());
+    return;
+}
+
+if (args is ["suite"])
+{
+    Environment.ExitCode = Suite.Run(resnetPath, sampleDir);
     return;
 }
 

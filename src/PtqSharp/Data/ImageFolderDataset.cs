@@ -119,8 +119,6 @@ internal static class ImageTensor
 {
     public static SampleTensor Load(string file, ImagePreprocessing p)
     {
-        int width = p.Width ?? ThrowHelper.Throw<int>("Image width is not set."), height = p.Height ?? ThrowHelper.Throw<int>("Image height is not set.");
-        int channels = p.Channels ?? 3;
         Image<Rgb24> image;
         try
         {
@@ -133,42 +131,50 @@ internal static class ImageTensor
 
         using (image)
         {
-            image.Mutate(ctx =>
-            {
-                if (p.CenterCrop is float ratio && ratio > 0 && ratio < 1)
-                {
-                    int side = (int)Math.Round(Math.Min(image.Width, image.Height) * ratio);
-                    ctx.Crop(new Rectangle((image.Width - side) / 2, (image.Height - side) / 2, side, side));
-                }
+            return FromImage(image, p);
+        }
+    }
 
-                ctx.Resize(new ResizeOptions { Size = new Size(width, height), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic });
-            });
-
-            var data = new float[channels * height * width];
-            bool nchw = p.Layout == TensorLayout.NCHW;
-            bool bgr = p.ColorOrder == ColorOrder.BGR;
-            image.ProcessPixelRows(rows =>
+    /// <summary>Crops, resizes (in place) and normalises a decoded image.</summary>
+    public static SampleTensor FromImage(Image<Rgb24> image, ImagePreprocessing p)
+    {
+        int width = p.Width ?? ThrowHelper.Throw<int>("Image width is not set."), height = p.Height ?? ThrowHelper.Throw<int>("Image height is not set.");
+        int channels = p.Channels ?? 3;
+        image.Mutate(ctx =>
+        {
+            if (p.CenterCrop is float ratio && ratio > 0 && ratio < 1)
             {
-                for (int y = 0; y < height; y++)
+                int side = (int)Math.Round(Math.Min(image.Width, image.Height) * ratio);
+                ctx.Crop(new Rectangle((image.Width - side) / 2, (image.Height - side) / 2, side, side));
+            }
+
+            ctx.Resize(new ResizeOptions { Size = new Size(width, height), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic });
+        });
+
+        var data = new float[channels * height * width];
+        bool nchw = p.Layout == TensorLayout.NCHW;
+        bool bgr = p.ColorOrder == ColorOrder.BGR;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < width; x++)
                 {
-                    var row = rows.GetRowSpan(y);
-                    for (int x = 0; x < width; x++)
+                    var px = row[x];
+                    for (int c = 0; c < channels; c++)
                     {
-                        var px = row[x];
-                        for (int c = 0; c < channels; c++)
-                        {
-                            float v = channels == 1
-                                ? 0.299f * px.R + 0.587f * px.G + 0.114f * px.B
-                                : (c, bgr) switch { (0, false) or (2, true) => px.R, (1, _) => px.G, _ => px.B };
-                            int at = nchw ? (c * height + y) * width + x : (y * width + x) * channels + c;
-                            data[at] = (v - p.MeanOf(c)) / p.ScaleOf(c);
-                        }
+                        float v = channels == 1
+                            ? 0.299f * px.R + 0.587f * px.G + 0.114f * px.B
+                            : (c, bgr) switch { (0, false) or (2, true) => px.R, (1, _) => px.G, _ => px.B };
+                        int at = nchw ? (c * height + y) * width + x : (y * width + x) * channels + c;
+                        data[at] = (v - p.MeanOf(c)) / p.ScaleOf(c);
                     }
                 }
-            });
+            }
+        });
 
-            long[] shape = nchw ? [1, channels, height, width] : [1, height, width, channels];
-            return new SampleTensor(data, shape);
-        }
+        long[] shape = nchw ? [1, channels, height, width] : [1, height, width, channels];
+        return new SampleTensor(data, shape);
     }
 }
