@@ -9,6 +9,9 @@ public enum BiasCorrectionMode
     /// <summary>POT/NNCF FastBiasCorrection: per biased layer, from FP32 input statistics, in the calibration pass.</summary>
     Fast,
 
+    /// <summary>POT's BiasCorrection: layer by layer in the quantized model, upstream corrections included; one pass per layer.</summary>
+    Full,
+
     /// <summary>Biases as they are.</summary>
     None,
 }
@@ -47,19 +50,23 @@ internal static class BiasCorrection
             var shift = op.Node.OpType == "Conv" ? ConvShift(w, q, shape, p, mean, (int)op.Node.GetInt("group", 1)) : GemmShift(w, q, shape, p, mean, op.Node.GetInt("transB", 0) != 0);
             if (shift is null || shift.Length != bias.Length) continue;
 
-            var corrected = new float[bias.Length];
-            float magnitude = 0f;
-            for (int c = 0; c < bias.Length; c++)
-            {
-                corrected[c] = bias[c] - shift[c];
-                if (MathF.Abs(bias[c]) > 1e-12f) magnitude = MathF.Max(magnitude, MathF.Abs(shift[c] / bias[c]));
-                else if (MathF.Abs(shift[c]) > 1e-12f) magnitude = float.PositiveInfinity;
-            }
-
-            if (magnitude < Threshold) result[op.Node] = corrected;
+            if (Magnitude(bias, shift) < Threshold) result[op.Node] = bias.Zip(shift, (b, s) => b - s).ToArray();
         }
 
         return result;
+    }
+
+    /// <summary>The largest shift relative to its bias; infinite where a zero bias would move.</summary>
+    public static float Magnitude(float[] bias, float[] shift)
+    {
+        float magnitude = 0f;
+        for (int c = 0; c < bias.Length; c++)
+        {
+            if (MathF.Abs(bias[c]) > 1e-12f) magnitude = MathF.Max(magnitude, MathF.Abs(shift[c] / bias[c]));
+            else if (MathF.Abs(shift[c]) > 1e-12f) return float.PositiveInfinity;
+        }
+
+        return magnitude;
     }
 
     private static float Dequantized(QuantizationParameters p, int q, int channel) => p.Dequantize(q, p.PerChannel ? channel : 0);

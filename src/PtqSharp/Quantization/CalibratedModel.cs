@@ -11,7 +11,7 @@ namespace PtqSharp.Quantization;
 /// <summary>A preprocessed model with its quantizer placement and calibration statistics.</summary>
 internal sealed class CalibratedModel(
     ModelProto preprocessed, GraphIndex index, QuantizationPlan plan, CalibrationStatistics statistics,
-    HardwareConfig rules, QuantizationOptions options, SampleSplit split, int originalOpset)
+    HardwareConfig rules, QuantizationOptions options, SampleSplit split, int originalOpset, Dataset data)
 {
     private readonly ConcurrentDictionary<QuantizationPreset, Lazy<PresetParameters>> _parameters = new();
 
@@ -48,9 +48,12 @@ internal sealed class CalibratedModel(
     {
         var activations = ActivationParameters(plan, statistics, rules, preset, options.ActivationRange);
         var weights = WeightParameters(plan, index, activations, options, rules, preset);
-        var biases = options.BiasCorrection == BiasCorrectionMode.Fast
-            ? BiasCorrection.Fast(plan, index, weights, statistics.ChannelMeans)
-            : new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance);
+        var biases = options.BiasCorrection switch
+        {
+            BiasCorrectionMode.Fast => BiasCorrection.Fast(plan, index, weights, statistics.ChannelMeans),
+            BiasCorrectionMode.Full => SequentialBiasCorrection.Run(preprocessed, index, plan, activations, weights, data, split.Calibration, options.BatchSize),
+            _ => new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance),
+        };
         return new PresetParameters(activations, weights, biases);
     }
 

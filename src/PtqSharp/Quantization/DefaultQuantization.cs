@@ -35,7 +35,7 @@ internal static class DefaultQuantization
         }
 
         var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize);
-        var meanInputs = options.BiasCorrection == BiasCorrectionMode.None ? [] : plan.Ops.Select(BiasCorrection.MeanInput).OfType<string>().ToList();
+        var meanInputs = options.BiasCorrection != BiasCorrectionMode.Fast ? [] : plan.Ops.Select(BiasCorrection.MeanInput).OfType<string>().ToList();
         var stats = StatisticsCollector.Collect(preprocessed, plan.ActivationTensors.ToList(), meanInputs, data, split.Calibration, options.BatchSize, progress, cancellationToken);
         if (options.ActivationRange.NeedsHistogram)
         {
@@ -44,6 +44,6 @@ internal static class DefaultQuantization
             stats = stats with { Histograms = histograms };
         }
 
-        return new CalibratedModel(preprocessed, index, plan, stats, rules, options, split, originalOpset);
+        return new CalibratedModel(preprocessed, index, plan, stats, rules, options, split, originalOpset, data);
     }
 }

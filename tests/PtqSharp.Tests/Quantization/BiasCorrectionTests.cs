@@ -33,8 +33,10 @@ public class BiasCorrectionTests
         return sum.Select(s => s / (10 * 36)).ToArray();
     }
 
-    [Fact]
-    public void Fast_bias_correction_removes_most_of_the_mean_output_shift_of_weight_rounding()
+    [Theory]
+    [InlineData(BiasCorrectionMode.Fast)]
+    [InlineData(BiasCorrectionMode.Full)]
+    public void Bias_correction_removes_most_of_the_mean_output_shift_of_weight_rounding(BiasCorrectionMode mode)
     {
         // What remains comes from activation rounding and clipping, which bias correction does not address.
         var model = PointwiseConv();
@@ -48,7 +50,7 @@ public class BiasCorrectionTests
         }
 
         var plain = MeanError(model, Quantize(BiasCorrectionMode.None, out var noneReport), data);
-        var corrected = MeanError(model, Quantize(BiasCorrectionMode.Fast, out var fastReport), data);
+        var corrected = MeanError(model, Quantize(mode, out var fastReport), data);
 
         Assert.Equal(0, noneReport.BiasesCorrected);
         Assert.Equal(1, fastReport.BiasesCorrected);
