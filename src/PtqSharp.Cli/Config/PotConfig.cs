@@ -23,7 +23,7 @@ internal static class PotConfig
     private static readonly string[] EngineKeys = ["type", "data_source", "validation", "labels", "layout", "color", "mean", "scale", "image_size", "center_crop"];
     private static readonly string[] CompressionKeys = ["target_device", "model_type", "hardware_config", "algorithms"];
     private static readonly string[] AlgorithmKeys = ["name", "params"];
-    private static readonly string[] DefaultParams = ["preset", "stat_subset_size", "stat_batch_size", "seed", "ignored", "overflow_fix", "bias_correction", "range_estimator", "hold_out"];
+    private static readonly string[] DefaultParams = ["preset", "stat_subset_size", "stat_batch_size", "seed", "ignored", "overflow_fix", "bias_correction", "range_estimator", "smooth_quant_alpha", "hold_out"];
     private static readonly string[] AccuracyParams = ["metric", "maximal_drop", "drop_type", "ranking_subset_size", "max_iter_num", "convert_to_mixed_preset"];
     private static readonly string[] IgnoredKeys = ["scope", "patterns", "operations"];
     private static readonly string[] EstimatorKeys = ["type", "aggregator", "outlier_prob", "percentile"];
@@ -89,14 +89,15 @@ internal static class PotConfig
         if (r.Section(root, "compression", CompressionKeys) is { } compression)
         {
             var q = s.Quantization;
+            if (r.String(compression, "compression.target_device") is { } device) q = q with { TargetDevice = TargetDeviceNames.Parse(device, r.Key("compression.target_device")) };
+            if (compression.TryGetProperty("model_type", out var mt) && mt.ValueKind != JsonValueKind.Null)
+            {
+                q = q with { ModelType = QuantizeSettings.ParseModelType(r.String(compression, "compression.model_type"), r.Key("compression.model_type")) };
+            }
+
             s = s with
             {
-                Quantization = r.String(compression, "compression.target_device") is { } device
-                    ? q with { TargetDevice = TargetDeviceNames.Parse(device, r.Key("compression.target_device")) }
-                    : q,
-                ModelType = compression.TryGetProperty("model_type", out var mt)
-                    ? QuantizeSettings.CheckModelType(mt.ValueKind == JsonValueKind.Null ? null : r.String(compression, "compression.model_type"), r.Key("compression.model_type"))
-                    : s.ModelType,
+                Quantization = q,
                 HardwareConfig = r.String(compression, "compression.hardware_config") is { } hw ? Resolve(hw) : s.HardwareConfig,
             };
             if (compression.TryGetProperty("algorithms", out var algorithms)) s = Algorithms(r, algorithms, s);
@@ -195,6 +196,7 @@ internal static class PotConfig
             Seed = r.Int(prms, $"{at}.seed") ?? q.Seed,
             OverflowFix = r.String(prms, $"{at}.overflow_fix") is { } fix ? DataOptions.ParseEnum<OverflowFix>(fix, r.Key($"{at}.overflow_fix")) : q.OverflowFix,
             HoldOutSize = r.Int(prms, $"{at}.hold_out") ?? q.HoldOutSize,
+            SmoothQuantAlpha = r.Number(prms, $"{at}.smooth_quant_alpha") is { } alpha ? (float)alpha : q.SmoothQuantAlpha,
             BiasCorrection = r.String(prms, $"{at}.bias_correction") is { } bc ? DataOptions.ParseEnum<BiasCorrectionMode>(bc, r.Key($"{at}.bias_correction")) : q.BiasCorrection,
             IgnoredScope = ignored,
         };
@@ -214,7 +216,7 @@ internal static class PotConfig
 
     private static JsonObject EstimatorJson(RangeEstimator e) => new()
     {
-        ["type"] = Kebab(e.Kind),
+        ["type"] = e.Kind.ToString().ToLowerInvariant(),
         ["aggregator"] = Kebab(e.Aggregator),
         ["outlier_prob"] = e.OutlierProb,
         ["percentile"] = e.Percentile,
@@ -240,6 +242,7 @@ internal static class PotConfig
             ["overflow_fix"] = Kebab(q.OverflowFix),
             ["bias_correction"] = Kebab(q.BiasCorrection),
             ["range_estimator"] = new JsonObject { ["activations"] = EstimatorJson(q.ActivationRange), ["weights"] = EstimatorJson(q.WeightRange) },
+            ["smooth_quant_alpha"] = q.SmoothQuantAlpha,
             ["hold_out"] = q.HoldOutSize,
         };
         var algorithms = new JsonArray();
@@ -278,7 +281,7 @@ internal static class PotConfig
             ["compression"] = new JsonObject
             {
                 ["target_device"] = TargetDeviceNames.Name(q.TargetDevice),
-                ["model_type"] = s.ModelType,
+                ["model_type"] = q.ModelType == ModelType.Transformer ? "transformer" : null,
                 ["hardware_config"] = s.HardwareConfig,
                 ["algorithms"] = algorithms,
             },

@@ -24,9 +24,6 @@ internal sealed record QuantizeSettings
 
     public string? HardwareConfig { get; init; }
 
-    /// <summary>null for any model; "transformer" is reserved for transformer-specific rules.</summary>
-    public string? ModelType { get; init; }
-
     public bool AccuracyAware { get; init; }
 
     public string Metric { get; init; } = "top1";
@@ -44,9 +41,10 @@ internal sealed record QuantizeSettings
             ? metric.ToLowerInvariant()
             : throw new PtqException($"{where} '{metric}' is not one of: {string.Join(", ", Metrics)}.");
 
-    public static string? CheckModelType(string? modelType, string where) => modelType switch
+    public static ModelType ParseModelType(string? modelType, string where) => modelType?.ToLowerInvariant() switch
     {
-        null or "" => null,
-        _ => throw new PtqException($"{where} '{modelType}' is not supported: PtqSharp has no model-type-specific rules yet; leave it out (null)."),
+        null or "" or "default" => ModelType.Default,
+        "transformer" => ModelType.Transformer,
+        _ => throw new PtqException($"{where} '{modelType}' is not one of: transformer (or null for any other model)."),
     };
 }

@@ -46,7 +46,7 @@ internal sealed class CalibratedModel(
 
     private PresetParameters Compute(QuantizationPreset preset)
     {
-        var activations = ActivationParameters(plan, statistics, rules, preset, options.ActivationRange);
+        var activations = ActivationParameters(plan, statistics, rules, preset, options.ActivationRange, options.ModelType == ModelType.Transformer);
         var weights = WeightParameters(plan, index, activations, options, rules, preset);
         var biases = options.BiasCorrection switch
         {
@@ -56,6 +56,9 @@ internal sealed class CalibratedModel(
         };
         return new PresetParameters(activations, weights, biases);
     }
+
+    private static bool FeedsActivationMatMul(ActivationGroup group, QuantizationPlan plan) =>
+        plan.Ops.Any(o => o.Node.OpType == "MatMul" && o.Weight is null && o.ActivationInputs.Count == 2 && o.ActivationInputs.Any(group.Tensors.Contains));
 
     /// <summary>The activation quantizers a group may use: those every op reading or writing it allows.</summary>
     private static IReadOnlyList<QuantizerConfig> AllowedFor(ActivationGroup group, QuantizationPlan plan, HardwareConfig rules)
@@ -69,12 +72,19 @@ internal sealed class CalibratedModel(
     }
 
     private static Dictionary<string, QuantizationParameters> ActivationParameters(
-        QuantizationPlan plan, CalibrationStatistics stats, HardwareConfig rules, QuantizationPreset preset, RangeEstimator estimator)
+        QuantizationPlan plan, CalibrationStatistics stats, HardwareConfig rules, QuantizationPreset preset, RangeEstimator estimator, bool transformer)
     {
         var result = new Dictionary<string, QuantizationParameters>();
         foreach (var group in plan.Groups)
         {
-            var config = QuantizerSelection.Choose(AllowedFor(group, plan, rules), preset, weights: false);
+            var allowed = AllowedFor(group, plan, rules);
+            if (transformer && FeedsActivationMatMul(group, plan) && allowed.Any(c => c.Mode == QuantizationMode.Symmetric))
+            {
+                // Both inputs of attention MatMuls are activations: symmetric keeps their product's zero-point terms away.
+                allowed = allowed.Where(c => c.Mode == QuantizationMode.Symmetric).ToList();
+            }
+
+            var config = QuantizerSelection.Choose(allowed, preset, weights: false);
             bool symmetric = config.Mode == QuantizationMode.Symmetric;
             var observed = group.Tensors.Select(t => stats.Ranges[t]).Where(s => s.Count > 0).ToList();
             bool unsigned = observed.Count > 0 && observed.All(s => s.GlobalMin >= 0f);

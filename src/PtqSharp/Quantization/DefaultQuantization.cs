@@ -27,6 +27,19 @@ internal static class DefaultQuantization
 
         progress?.Report(new CalibrationProgress("Preprocessing (BatchNorm and constant folding)", 0, 1));
         var (preprocessed, originalOpset) = ModelPreprocessor.Prepare(original);
+        var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize);
+        if (options.ModelType == ModelType.Transformer)
+        {
+            // Quantize only the matrix products; LayerNorm, Softmax, GELU and the residual adds stay in float.
+            var kept = rules.Operations.Where(kv => kv.Key is "MatMul" or "Gemm" or "Conv").ToDictionary(kv => kv.Key, kv => kv.Value);
+            rules = rules with { Operations = kept };
+            if (options.SmoothQuantAlpha > 0)
+            {
+                progress?.Report(new CalibrationProgress("SmoothQuant statistics", 0, split.Calibration.Count));
+                SmoothQuant.Apply(preprocessed, options.SmoothQuantAlpha, data, split.Calibration, options.BatchSize, cancellationToken);
+            }
+        }
+
         var index = new GraphIndex(preprocessed.Graph);
         var plan = QuantizerPlacement.Plan(index, rules, ignored);
         if (plan.Ops.Count == 0)
@@ -34,7 +47,6 @@ internal static class DefaultQuantization
             ThrowHelper.Throw($"Nothing to quantize: the model has no op that the {rules.Name} rules quantize ({string.Join(", ", rules.Operations.Keys)}) outside the ignored scope.");
         }
 
-        var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize);
         var meanInputs = options.BiasCorrection != BiasCorrectionMode.Fast ? [] : plan.Ops.Select(BiasCorrection.MeanInput).OfType<string>().ToList();
         var stats = StatisticsCollector.Collect(preprocessed, plan.ActivationTensors.ToList(), meanInputs, data, split.Calibration, options.BatchSize, progress, cancellationToken);
         if (options.ActivationRange.NeedsHistogram)

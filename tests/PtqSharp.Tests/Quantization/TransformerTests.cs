@@ -1,0 +1,70 @@
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Evaluation;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
+using PtqSharp.Tests.Data;
+
+namespace PtqSharp.Tests.Quantization;
+
+public class TransformerTests
+{
+    /// <summary>Token samples of varying length (dynamic batch and sequence dimensions), ids inside the vocabulary.</summary>
+    private static Dataset Tokens(int count)
+    {
+        var random = new Random(5);
+        return Dataset.FromList(Enumerable.Range(0, count).ToList(), i =>
+        {
+            int n = 8 + i % 17;
+            var ids = Enumerable.Range(0, n).Select(k => k == 0 ? 101L : k == n - 1 ? 102L : random.Next(1000, 20000)).ToArray();
+            return new Sample(new Dictionary<string, SampleTensor>
+            {
+                ["input_ids"] = new(ids, [1, n]),
+                ["attention_mask"] = new(Enumerable.Repeat(1L, n).ToArray(), [1, n]),
+                ["token_type_ids"] = new(new long[n], [1, n]),
+            }, $"tokens {i}");
+        });
+    }
+
+    [Fact]
+    public void MiniLM_as_a_transformer_quantizes_only_matrix_products_smooths_them_and_keeps_its_embeddings()
+    {
+        var model = TestPaths.MiniLM();
+        var result = Quantizer.Quantize(model, Tokens(60), new QuantizationOptions { ModelType = ModelType.Transformer, SubsetSize = 40, HoldOutSize = 20 });
+        var report = result.Report;
+
+        Assert.Equal(["Gemm", "MatMul"], report.OpTypes.Select(o => o.OpType).Order());
+        Assert.Equal(48, report.OpTypes.Single(o => o.OpType == "MatMul").Quantized);
+        Assert.Contains(result.Model.Graph.Node, n => n.Name.EndsWith("_SmoothQuant", StringComparison.Ordinal) && n.OpType == "Mul");
+        Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType == "Softmax" && n.Input.Any(i => i.EndsWith("_dequantized", StringComparison.Ordinal)));
+        Assert.Equal(0, report.Kernels.Count("QLinearAdd"));
+        Assert.True(report.Kernels.IntegerKernelCount >= 36, $"integer kernels: {string.Join(", ", report.Kernels.IntegerKernelCounts)}");
+        Assert.True(report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {report.HoldOutAgreement.MeanCosine}");
+    }
+
+    [Fact]
+    public void SmoothQuant_moves_activation_outliers_into_the_weights_without_changing_the_float_model()
+    {
+        var b = new GraphBuilder().Input("x", -1, 8).Output("y", -1, 4);
+        var w = b.Weight("w", 8, 4);
+        b.Node("MatMul", "mm", ["x", w], ["y"]);
+        var model = b.Build();
+
+        // Channel 3 carries outliers 50x larger than the rest.
+        var random = new Random(2);
+        var data = Dataset.FromList(Enumerable.Range(0, 20).ToList(), _ =>
+            Sample.Single(new SampleTensor(Enumerable.Range(0, 8).Select(c => (float)(random.NextDouble() * 2 - 1) * (c == 3 ? 50f : 1f)).ToArray(), [1, 8])));
+        var smoothed = model.Clone();
+        Assert.Equal(1, SmoothQuant.Apply(smoothed, 0.95f, data, Enumerable.Range(0, 20).ToList(), 1, default));
+
+        var agreement = ModelComparison.Agreement(model, smoothed, data, Enumerable.Range(0, 20).ToList());
+        Assert.True(agreement.SqnrDb > 100, $"SQNR {agreement.SqnrDb} dB: smoothing must not change the float function");
+        var scale = TensorData.ToFloats(smoothed.Graph.Initializer.Single(i => i.Name.EndsWith("_smooth_scale", StringComparison.Ordinal)));
+        Assert.True(scale[3] < scale.Where((_, c) => c != 3).Min() / 10, $"the outlier channel is divided most: {string.Join(", ", scale)}");
+
+        // And the quantized model follows the float one better than without smoothing.
+        double Sqnr(float alpha) => Quantizer.Quantize(model, data, new QuantizationOptions { ModelType = ModelType.Transformer, SmoothQuantAlpha = alpha, SubsetSize = 20, HoldOutSize = 0 }) is var r
+            ? ModelComparison.Agreement(model, r.Model, data, Enumerable.Range(0, 20).ToList()).SqnrDb : 0;
+        Assert.True(Sqnr(0.95f) > Sqnr(0f), $"SQNR with SmoothQuant {Sqnr(0.95f)} dB, without {Sqnr(0f)} dB");
+    }
+}
