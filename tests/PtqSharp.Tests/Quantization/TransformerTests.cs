@@ -43,6 +43,24 @@ public class TransformerTests
     }
 
     [Fact]
+    public void Attention_matmuls_get_symmetric_inputs_where_the_device_allows_them()
+    {
+        var model = TestPaths.MiniLM();
+        var q = Quantizer.Quantize(model, Tokens(20), new QuantizationOptions { ModelType = ModelType.Transformer, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu, SubsetSize = 20, HoldOutSize = 0 }).Model;
+        var index = new GraphIndex(q.Graph);
+        var attention = q.Graph.Node.Where(n => n.OpType == "MatMul" && n.Input.All(i => index.Producer(i) is { OpType: "DequantizeLinear" } dq && index.Initializer(dq.Input[0]) is null)).ToList();
+        Assert.Equal(12, attention.Count); // Q.K^T and attention.V in each of the 6 layers
+        foreach (var node in attention)
+        {
+            foreach (var input in node.Input)
+            {
+                var zeroPoint = index.Initializer(index.Producer(input)!.Input[2])!;
+                Assert.Contains(zeroPoint.RawData[0], new byte[] { 0, 128 }); // the symmetric u8 grid
+            }
+        }
+    }
+
+    [Fact]
     public void SmoothQuant_moves_activation_outliers_into_the_weights_without_changing_the_float_model()
     {
         var b = new GraphBuilder().Input("x", -1, 8).Output("y", -1, 4);
