@@ -21,7 +21,7 @@ internal static class SmoothQuant
 
         // MatMuls with a constant 2-D weight as the second input, grouped by their activation input.
         var targets = model.Graph.Node
-            .Where(n => n.OpType == "MatMul" && n.Domain is "" or "ai.onnx" && n.Input.Count == 2
+            .Where(n => n.OpType == "MatMul" && n.Domain is ("" or "ai.onnx") && n.Input.Count == 2
                 && !index.IsConstant(n.Input[0]) && index.IsConstant(n.Input[1]) && index.Initializer(n.Input[1]) is { Dims.Count: 2 } w && TensorData.IsFloat(w.DataType))
             .GroupBy(n => n.Input[0])
             .Where(g => g.Select(n => index.Initializer(n.Input[1])!.Dims[0]).Distinct().Count() == 1)
