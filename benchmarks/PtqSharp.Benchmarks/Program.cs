@@ -34,11 +34,12 @@ var models = new Dictionary<string, (string Path, ImagePreprocessing Prep)>
 };
 var calibrationDir = Path.Combine(sampleDir, "calibration");
 
-if (args is ["memory", var which, var subsetText])
+if (args is ["memory", var which, var subsetText, .. var rest])
 {
     var (path, prep) = models[which];
     var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
-    Quantizer.Quantize(path, data, new QuantizationOptions { SubsetSize = int.Parse(subsetText), HoldOutSize = 0 });
+    var estimator = rest is [var kind] ? new RangeEstimator { Kind = Enum.Parse<RangeEstimatorKind>(kind, ignoreCase: true) } : RangeEstimator.Default;
+    Quantizer.Quantize(path, data, new QuantizationOptions { SubsetSize = int.Parse(subsetText), HoldOutSize = 0, ActivationRange = estimator });
     Console.WriteLine(Bench.PeakRssMiB());
     return;
 }
@@ -147,6 +148,9 @@ foreach (var (name, (path, prep)) in models)
     var mem30 = Bench.ChildPeakMemory(name, 30);
     var mem300 = Bench.ChildPeakMemory(name, 300);
     Console.WriteLine($"peak memory (RSS):           subset 30: {mem30:0} MiB, subset 300: {mem300:0} MiB ({(mem300 / mem30 - 1) * 100:+0;-0}%)");
+    var hist30 = Bench.ChildPeakMemory(name, 30, "percentile");
+    var hist300 = Bench.ChildPeakMemory(name, 300, "percentile");
+    Console.WriteLine($"  with histograms:           subset 30: {hist30:0} MiB, subset 300: {hist300:0} MiB ({(hist300 / hist30 - 1) * 100:+0;-0}%) (--activation-range percentile)");
 
     var fp32Latency = Bench.Latency(model, data);
     var int8Latency = Bench.Latency(result.Model, data);
@@ -221,12 +225,12 @@ internal static class Bench
         return times[runs / 2];
     }
 
-    public static double ChildPeakMemory(string model, int subset)
+    public static double ChildPeakMemory(string model, int subset, string? estimator = null)
     {
         var exe = Environment.ProcessPath!;
         var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true };
         if (Path.GetFileNameWithoutExtension(exe) == "dotnet") start.ArgumentList.Add(typeof(Bench).Assembly.Location);
-        foreach (var a in new[] { "memory", model, subset.ToString() }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "memory", model, subset.ToString(), estimator }.OfType<string>()) start.ArgumentList.Add(a);
         using var p = Process.Start(start)!;
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
