@@ -39,8 +39,6 @@ internal sealed class ValidationEvaluator
 
     public string MetricName => _metric?.Name ?? "validation function";
 
-    public bool HasPerSampleValues => _metric is not null;
-
     /// <summary>Evaluates the FP32 model on every sample and keeps its outputs as the reference.</summary>
     public Evaluation Baseline(ModelProto fp32, IProgress<int>? progress, CancellationToken ct)
     {
