@@ -35,8 +35,7 @@ internal static class DefaultQuantization
             rules = rules with { Operations = kept };
             if (options.SmoothQuantAlpha > 0)
             {
-                progress?.Report(new CalibrationProgress("SmoothQuant statistics", 0, split.Calibration.Count));
-                SmoothQuant.Apply(preprocessed, options.SmoothQuantAlpha, data, split.Calibration, options.BatchSize, cancellationToken);
+                SmoothQuant.Apply(preprocessed, options.SmoothQuantAlpha, data, split.Calibration, options.BatchSize, progress, cancellationToken);
             }
         }
 

@@ -15,7 +15,9 @@ namespace PtqSharp.Quantization;
 /// </summary>
 internal static class SmoothQuant
 {
-    public static int Apply(ModelProto model, float alpha, Dataset data, IReadOnlyList<int> indices, int batchSize, CancellationToken cancellationToken)
+    public static int Apply(
+        ModelProto model, float alpha, Dataset data, IReadOnlyList<int> indices, int batchSize,
+        IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var index = new GraphIndex(model.Graph);
 
@@ -28,7 +30,7 @@ internal static class SmoothQuant
             .ToList();
         if (targets.Count == 0) return 0;
 
-        var absMax = ChannelAbsMax(model, targets.Select(g => (g.Key, index.Initializer(g.First().Input[1])!.Dims[0])).ToList(), data, indices, batchSize, cancellationToken);
+        var absMax = ChannelAbsMax(model, targets.Select(g => (g.Key, index.Initializer(g.First().Input[1])!.Dims[0])).ToList(), data, indices, batchSize, progress, cancellationToken);
         int smoothed = 0;
         foreach (var group in targets)
         {
@@ -77,7 +79,8 @@ internal static class SmoothQuant
 
     /// <summary>Per last-axis channel, the largest |x| over the calibration samples: Abs, Reshape to [-1, K], ReduceMax over axis 0, in the graph.</summary>
     private static Dictionary<string, float[]> ChannelAbsMax(
-        ModelProto model, List<(string Tensor, long Channels)> tensors, Dataset data, IReadOnlyList<int> indices, int batchSize, CancellationToken ct)
+        ModelProto model, List<(string Tensor, long Channels)> tensors, Dataset data, IReadOnlyList<int> indices, int batchSize,
+        IProgress<CalibrationProgress>? progress, CancellationToken ct)
     {
         var copy = model.Clone();
         int opset = (int)(copy.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
@@ -110,7 +113,7 @@ internal static class SmoothQuant
         // The largest value over samples: a mean of per-sample maxima would understate the outliers SmoothQuant is for.
         var result = new Dictionary<string, float[]>();
         var names = outputs.Select(o => o.Output).ToArray();
-        StatisticsCollector.Run(copy, names, data, indices, batchSize, "SmoothQuant statistics", null, ct, values =>
+        StatisticsCollector.Run(copy, names, data, indices, batchSize, "SmoothQuant statistics", progress, ct, values =>
         {
             for (int i = 0; i < outputs.Count; i++)
             {

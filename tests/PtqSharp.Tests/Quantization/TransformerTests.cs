@@ -73,7 +73,7 @@ public class TransformerTests
         var data = Dataset.FromList(Enumerable.Range(0, 20).ToList(), _ =>
             Sample.Single(new SampleTensor(Enumerable.Range(0, 8).Select(c => (float)(random.NextDouble() * 2 - 1) * (c == 3 ? 50f : 1f)).ToArray(), [1, 8])));
         var smoothed = model.Clone();
-        Assert.Equal(1, SmoothQuant.Apply(smoothed, 0.95f, data, Enumerable.Range(0, 20).ToList(), 1, default));
+        Assert.Equal(1, SmoothQuant.Apply(smoothed, 0.95f, data, Enumerable.Range(0, 20).ToList(), 1));
 
         var agreement = ModelComparison.Agreement(model, smoothed, data, Enumerable.Range(0, 20).ToList());
         Assert.True(agreement.SqnrDb > 100, $"SQNR {agreement.SqnrDb} dB: smoothing must not change the float function");
