@@ -30,7 +30,7 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
         var (fp32, _) = ModelPreprocessor.Prepare(original);
         var q = new GraphIndex(quantized.Graph);
         var fpIndex = new GraphIndex(fp32.Graph);
-        var pairs = new List<(string Float, string Dequantized)>();
+        var pairs = new List<(string Float, string Dequantized, float[]? Smoothing)>();
         var result = new List<TensorError>();
         foreach (var dq in quantized.Graph.Node.Where(n => n.OpType == "DequantizeLinear"))
         {
@@ -39,9 +39,18 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
             {
                 // Weights: compare with the float initializer the DQ replaced (its stem), when the float model has it.
                 var stem = dq.Output[0].EndsWith("_dequantized", StringComparison.Ordinal) ? dq.Output[0][..^"_dequantized".Length] : dq.Output[0];
-                if (fpIndex.Initializer(stem) is { } floats && TensorData.IsFloat(floats.DataType) && weight.DataType != TensorData.Int32)
+                var values = weight.DataType == TensorData.Int32 ? null : Dequantize(q, dq);
+                if (values is not null && fpIndex.Initializer(stem) is { } floats && TensorData.IsFloat(floats.DataType))
                 {
-                    result.Add(new TensorError(stem, "weight", consumers, Sqnr(TensorData.ToFloats(floats), Dequantize(q, dq))));
+                    result.Add(new TensorError(stem, "weight", consumers, Sqnr(TensorData.ToFloats(floats), values)));
+                }
+                else if (values is not null && SmoothedWeight(q, fpIndex, dq, stem) is { } smoothed)
+                {
+                    var (unsmoothed, inverse) = smoothed;
+                    // SmoothQuant multiplied row k by s_k: divide it back out to compare with the original weight.
+                    int columns = values.Length / inverse.Length;
+                    for (int i = 0; i < values.Length; i++) values[i] *= inverse[i / columns];
+                    result.Add(new TensorError(unsmoothed.Name, "weight", consumers, Sqnr(TensorData.ToFloats(unsmoothed), values)));
                 }
 
                 continue;
@@ -49,8 +58,17 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
 
             if (q.Producer(dq.Input[0]) is not { OpType: "QuantizeLinear" } quantize) continue;
             string floatName = q.GraphOutputs.Contains(dq.Output[0]) ? dq.Output[0] : quantize.Input[0];
-            if (fpIndex.Producer(floatName) is null && !fpIndex.GraphInputs.Contains(floatName)) continue;
-            pairs.Add((floatName, dq.Output[0]));
+            float[]? smoothing = null;
+            if (fpIndex.Producer(floatName) is null && !fpIndex.GraphInputs.Contains(floatName))
+            {
+                // A SmoothQuant input, x * (1/s): compare it, scaled back by s, with x.
+                if (q.Producer(floatName) is not { OpType: "Mul" } mul || !mul.Name.EndsWith("_SmoothQuant", StringComparison.Ordinal) || q.Initializer(mul.Input[1]) is not { } inverse) continue;
+                floatName = mul.Input[0];
+                if (fpIndex.Producer(floatName) is null && !fpIndex.GraphInputs.Contains(floatName)) continue;
+                smoothing = TensorData.ToFloats(inverse);
+            }
+
+            pairs.Add((floatName, dq.Output[0], smoothing));
         }
 
         var energy = new double[pairs.Count];
@@ -68,9 +86,10 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
                 for (int k = 0; k < pairs.Count; k++)
                 {
                     if (fa[fpAt[k]] is not { } x || fb[qAt[k]] is not { } y || x.Length != y.Length) continue;
+                    var inverse = pairs[k].Smoothing;
                     for (int j = 0; j < x.Length; j++)
                     {
-                        double d = (double)x[j] - y[j];
+                        double d = (double)x[j] - (inverse is null ? y[j] : y[j] / inverse[j % inverse.Length]);
                         energy[k] += (double)x[j] * x[j];
                         noise[k] += d * d;
                     }
@@ -98,6 +117,17 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
         }
 
         return copy;
+    }
+
+    /// <summary>For a weight SmoothQuant rescaled: the original float weight and the per-row 1/s, from the Mul feeding the same MatMul.</summary>
+    private static (TensorProto Original, float[] Inverse)? SmoothedWeight(GraphIndex q, GraphIndex fp, NodeProto dq, string stem)
+    {
+        if (!stem.EndsWith("_smoothed", StringComparison.Ordinal) || fp.Initializer(stem[..^"_smoothed".Length]) is not { } original) return null;
+        var matmul = q.Consumers(dq.Output[0]).Select(u => u.Node).FirstOrDefault(n => n.OpType == "MatMul");
+        var activation = matmul is null ? null : q.Producer(matmul.Input[0]) is { OpType: "DequantizeLinear" } adq && q.Producer(adq.Input[0]) is { OpType: "QuantizeLinear" } aq ? aq.Input[0] : matmul.Input[0];
+        return activation is not null && q.Producer(activation) is { OpType: "Mul" } mul && mul.Name.EndsWith("_SmoothQuant", StringComparison.Ordinal) && q.Initializer(mul.Input[1]) is { } inverse
+            ? (original, TensorData.ToFloats(inverse))
+            : null;
     }
 
     private static float[] Dequantize(GraphIndex index, NodeProto dq)

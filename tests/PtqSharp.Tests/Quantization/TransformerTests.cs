@@ -40,6 +40,12 @@ public class TransformerTests
         Assert.Equal(0, report.Kernels.Count("QLinearAdd"));
         Assert.True(report.Kernels.IntegerKernelCount >= 36, $"integer kernels: {string.Join(", ", report.Kernels.IntegerKernelCounts)}");
         Assert.True(report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {report.HoldOutAgreement.MeanCosine}");
+
+        // The per-tensor report maps smoothed tensors back to the float model's: every quantized MatMul weight is there.
+        var layers = LayerErrorReport.Compute(model, result.Model, Tokens(60), Enumerable.Range(40, 5).ToList());
+        Assert.Equal(37, layers.Tensors.Count(t => t.Kind == "weight")); // 36 projections and the pooler Gemm
+        Assert.True(layers.Tensors.Count(t => t.Kind == "activation") >= 48, $"{layers.Tensors.Count(t => t.Kind == "activation")} activations");
+        Assert.All(layers.Tensors, t => Assert.True(t.SqnrDb > 10, $"{t.Tensor}: {t.SqnrDb:0.0} dB"));
     }
 
     [Fact]
