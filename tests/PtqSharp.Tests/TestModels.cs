@@ -70,7 +70,7 @@ internal sealed class GraphBuilder
     }
 }
 
-internal static class TestGraphs
+internal static partial class TestGraphs
 {
     /// <summary>conv1 -> relu1 -> MaxPool -> conv2 -> relu2, input [batch, 3, 16, 16].</summary>
     public static ModelProto TwoConv()
@@ -82,6 +82,22 @@ internal static class TestGraphs
         var c2 = b.Conv("conv2", "p", 8, 8);
         b.Node("Relu", "relu2", [c2], ["y"]);
         return b.Build();
+    }
+}
+
+internal static partial class TestGraphs
+{
+    /// <summary>conv1 -> conv2 where conv1's output "mid" is also a model output; input [1, channels, size, size].</summary>
+    public static ModelProto OutputFeedingConv(int channels, int size)
+    {
+        var b = new GraphBuilder().Input("x", 1, channels, size, size).Output("mid", 1, channels, size, size).Output("y", 1, channels, size, size);
+        b.Conv("conv1", "x", channels, channels);
+        b.Conv("conv2", "conv1_out", channels, channels);
+        var model = b.Build();
+        model.Graph.Node.Single(n => n.Name == "conv1").Output[0] = "mid";
+        model.Graph.Node.Single(n => n.Name == "conv2").Input[0] = "mid";
+        model.Graph.Node.Single(n => n.Name == "conv2").Output[0] = "y";
+        return model;
     }
 }
 

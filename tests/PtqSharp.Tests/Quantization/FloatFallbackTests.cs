@@ -52,13 +52,7 @@ public class FloatFallbackTests
     [Fact]
     public void A_reverted_op_reading_a_quantized_model_output_reads_its_float_value()
     {
-        var b = new GraphBuilder().Input("x", 1, 3, 16, 16).Output("mid", 1, 3, 16, 16).Output("y", 1, 3, 16, 16);
-        b.Conv("conv1", "x", 3, 3);
-        b.Conv("conv2", "conv1_out", 3, 3);
-        var source = b.Build();
-        source.Graph.Node.Single(n => n.Name == "conv1").Output[0] = "mid";
-        source.Graph.Node.Single(n => n.Name == "conv2").Input[0] = "mid";
-        source.Graph.Node.Single(n => n.Name == "conv2").Output[0] = "y";
+        var source = TestGraphs.OutputFeedingConv(channels: 3, size: 16);
 
         var calibrated = Calibrate(source);
         var (model, _) = calibrated.Build(QuantizationPreset.Performance, [calibrated.Ops.Single(o => o.Node.Name == "conv2").Node]);

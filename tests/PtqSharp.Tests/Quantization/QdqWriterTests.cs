@@ -146,13 +146,7 @@ public class GraphOutputQuantizationTests
     public void A_graph_output_that_also_feeds_another_quantized_op_keeps_both_fused()
     {
         // conv1's output is a model output and conv2's input.
-        var b = new GraphBuilder().Input("x", 1, 2, 6, 6).Output("mid", 1, 2, 6, 6).Output("y", 1, 2, 6, 6);
-        b.Conv("conv1", "x", 2, 2);
-        b.Conv("conv2", "conv1_out", 2, 2);
-        var model = b.Build();
-        model.Graph.Node.Single(n => n.Name == "conv1").Output[0] = "mid";
-        model.Graph.Node.Single(n => n.Name == "conv2").Input[0] = "mid";
-        model.Graph.Node.Single(n => n.Name == "conv2").Output[0] = "y";
+        var model = TestGraphs.OutputFeedingConv(channels: 2, size: 6);
 
         var result = Quantizer.Quantize(model, RandomData.Samples(20, [1, 2, 6, 6]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
         Assert.Equal(["mid", "y"], result.Model.Graph.Output.Select(o => o.Name));
