@@ -70,7 +70,7 @@ internal sealed class GraphBuilder
     }
 }
 
-internal static partial class TestGraphs
+internal static class TestGraphs
 {
     /// <summary>conv1 -> relu1 -> MaxPool -> conv2 -> relu2, input [batch, 3, 16, 16].</summary>
     public static ModelProto TwoConv()
@@ -83,10 +83,7 @@ internal static partial class TestGraphs
         b.Node("Relu", "relu2", [c2], ["y"]);
         return b.Build();
     }
-}
 
-internal static partial class TestGraphs
-{
     /// <summary>conv1 -> conv2 where conv1's output "mid" is also a model output; input [1, channels, size, size].</summary>
     public static ModelProto OutputFeedingConv(int channels, int size)
     {
