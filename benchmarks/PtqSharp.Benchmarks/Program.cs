@@ -208,22 +208,9 @@ internal static class Bench
         return acc.Result(classifier: false);
     }
 
-    public static double Latency(ModelProto model, Dataset data, int runs = 50)
-    {
-        using var runner = new ModelRunner(model);
-        var sample = data.Get(0);
-        for (int i = 0; i < 5; i++) runner.Run(sample);
-        var times = new double[runs];
-        for (int i = 0; i < runs; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            runner.Run(sample);
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
-
-        Array.Sort(times);
-        return times[runs / 2];
-    }
+    /// <summary>Median latency on the dataset's first sample, as <c>ptq benchmark</c> measures it.</summary>
+    public static double Latency(ModelProto model, Dataset data, int runs = 50) =>
+        LatencyBenchmark.Run(model, new BenchmarkOptions { Runs = runs, Warmup = 5 }, data.Get(0)).MedianMs;
 
     public static double ChildPeakMemory(string model, int subset, string? estimator = null)
     {
