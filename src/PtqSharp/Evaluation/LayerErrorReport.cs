@@ -73,8 +73,8 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
 
         var energy = new double[pairs.Count];
         var noise = new double[pairs.Count];
-        using (var a = new ModelRunner(WithOutputs(fp32, pairs.Select(p => p.Float))))
-        using (var b = new ModelRunner(WithOutputs(quantized, pairs.Select(p => p.Dequantized))))
+        using (var a = new ModelRunner(GraphOutputs.Expose(fp32, pairs.Select(p => p.Float))))
+        using (var b = new ModelRunner(GraphOutputs.Expose(quantized, pairs.Select(p => p.Dequantized))))
         {
             var fpAt = pairs.Select(p => a.OutputNames.ToList().IndexOf(p.Float)).ToArray();
             var qAt = pairs.Select(p => b.OutputNames.ToList().IndexOf(p.Dequantized)).ToArray();
@@ -104,19 +104,6 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
         }
 
         return new LayerErrorReport(result, indices.Count);
-    }
-
-    /// <summary>Exposes the tensors as extra graph outputs, after the model's own (whose order is kept).</summary>
-    private static ModelProto WithOutputs(ModelProto model, IEnumerable<string> tensors)
-    {
-        var copy = model.Clone();
-        var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet();
-        foreach (var t in tensors.Where(existing.Add))
-        {
-            copy.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorData.Float } } });
-        }
-
-        return copy;
     }
 
     /// <summary>For a weight SmoothQuant rescaled: the original float weight and the per-row 1/s, from the Mul feeding the same MatMul.</summary>

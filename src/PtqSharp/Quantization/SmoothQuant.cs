@@ -83,7 +83,6 @@ internal static class SmoothQuant
         IProgress<CalibrationProgress>? progress, CancellationToken ct)
     {
         var copy = model.Clone();
-        int opset = (int)(copy.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
         var outputs = new List<(string Tensor, string Output)>();
         for (int i = 0; i < tensors.Count; i++)
         {
@@ -92,21 +91,7 @@ internal static class SmoothQuant
             copy.Graph.Initializer.Add(TensorData.Create<long>(shape, [2], [-1, channels], TensorData.Int64));
             copy.Graph.Node.Add(new NodeProto { OpType = "Abs", Name = abs, Input = { tensor }, Output = { abs } });
             copy.Graph.Node.Add(new NodeProto { OpType = "Reshape", Name = flat, Input = { abs, shape }, Output = { flat } });
-            var reduce = new NodeProto { OpType = "ReduceMax", Name = max, Input = { flat }, Output = { max } };
-            reduce.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-            if (opset >= 18)
-            {
-                string axes = $"__ptq_sq_{i}_axes";
-                copy.Graph.Initializer.Add(TensorData.Create<long>(axes, [1], [0], TensorData.Int64));
-                reduce.Input.Add(axes);
-            }
-            else
-            {
-                reduce.Attribute.Add(new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 0 } });
-            }
-
-            copy.Graph.Node.Add(reduce);
-            copy.Graph.Output.Add(new ValueInfoProto { Name = max });
+            InPlaceStatistics.AddReduction(copy, "ReduceMax", flat, max, [0]);
             outputs.Add((tensor, max));
         }
 

@@ -16,13 +16,7 @@ internal static class HistogramCollector
         IProgress<CalibrationProgress>? progress, CancellationToken cancellationToken)
     {
         var tensors = absMaxByTensor.Keys.ToList();
-        var copy = model.Clone();
-        var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet();
-        foreach (var t in tensors.Where(existing.Add))
-        {
-            copy.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorData.Float } } });
-        }
-
+        var copy = GraphOutputs.Expose(model, tensors);
         var result = tensors.ToDictionary(t => t, t => new Histogram(absMaxByTensor[t]));
         var names = tensors.ToArray();
         StatisticsCollector.Run(copy, names, data, indices, batchSize, "Collecting histograms", progress, cancellationToken, values =>

@@ -35,27 +35,42 @@ internal static class InPlaceStatistics
     /// </summary>
     public static IReadOnlyList<(string Tensor, string MeanOutput)> AddChannelMeans(ModelProto model, IReadOnlyList<string> tensors)
     {
-        var graph = model.Graph;
-        int opset = (int)(model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
         var outputs = new List<(string, string)>(tensors.Count);
         if (tensors.Count == 0) return outputs;
-        const string shape = "__ptq_mean_shape", axes = "__ptq_mean_axes";
-        graph.Initializer.Add(Onnx.TensorData.Create<long>(shape, [3], [0, 0, -1], Onnx.TensorData.Int64));
-        if (opset >= 18) graph.Initializer.Add(Onnx.TensorData.Create<long>(axes, [2], [0, 2], Onnx.TensorData.Int64));
+        const string shape = "__ptq_mean_shape";
+        model.Graph.Initializer.Add(Onnx.TensorData.Create<long>(shape, [3], [0, 0, -1], Onnx.TensorData.Int64));
         for (int i = 0; i < tensors.Count; i++)
         {
             string flat = $"__ptq_mean_{i}_flat", mean = $"__ptq_mean_{i}";
-            graph.Node.Add(new NodeProto { OpType = "Reshape", Name = flat, Input = { tensors[i], shape }, Output = { flat } });
-            var reduce = new NodeProto { OpType = "ReduceMean", Name = mean, Input = { flat }, Output = { mean } };
-            reduce.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-            if (opset >= 18) reduce.Input.Add(axes);
-            else reduce.Attribute.Add(new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 0, 2 } });
-            graph.Node.Add(reduce);
-            graph.Output.Add(new ValueInfoProto { Name = mean });
+            model.Graph.Node.Add(new NodeProto { OpType = "Reshape", Name = flat, Input = { tensors[i], shape }, Output = { flat } });
+            AddReduction(model, "ReduceMean", flat, mean, [0, 2]);
             outputs.Add((tensors[i], mean));
         }
 
         return outputs;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="op"/> (ReduceMean, ReduceMax, ...) over <paramref name="axes"/> without kept
+    /// dimensions as a graph output; the axes are an attribute before opset 18 and an input from it.
+    /// </summary>
+    public static void AddReduction(ModelProto model, string op, string input, string output, long[] axes)
+    {
+        int opset = (int)(model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 13);
+        var reduce = new NodeProto { OpType = op, Name = output, Input = { input }, Output = { output } };
+        reduce.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+        if (opset >= 18)
+        {
+            model.Graph.Initializer.Add(Onnx.TensorData.Create<long>(output + "_axes", [axes.Length], axes, Onnx.TensorData.Int64));
+            reduce.Input.Add(output + "_axes");
+        }
+        else
+        {
+            reduce.Attribute.Add(new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { axes } });
+        }
+
+        model.Graph.Node.Add(reduce);
+        model.Graph.Output.Add(new ValueInfoProto { Name = output });
     }
 
     private static NodeProto Reduce(string op, string input, string output)
