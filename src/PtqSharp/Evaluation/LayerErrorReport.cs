@@ -30,7 +30,7 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
         var (fp32, _) = ModelPreprocessor.Prepare(original);
         var q = new GraphIndex(quantized.Graph);
         var fpIndex = new GraphIndex(fp32.Graph);
-        var pairs = new List<(string Float, string Dequantized, float[]? Smoothing)>();
+        var pairs = new List<(string Float, string Dequantized, float[]? Smoothing, string Consumers)>();
         var result = new List<TensorError>();
         foreach (var dq in quantized.Graph.Node.Where(n => n.OpType == "DequantizeLinear"))
         {
@@ -68,11 +68,10 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
                 smoothing = TensorData.ToFloats(inverse);
             }
 
-            pairs.Add((floatName, dq.Output[0], smoothing));
+            pairs.Add((floatName, dq.Output[0], smoothing, consumers));
         }
 
-        var energy = new double[pairs.Count];
-        var noise = new double[pairs.Count];
+        var errors = pairs.Select(_ => new OutputAgreement.Accumulator()).ToArray();
         using (var a = new ModelRunner(GraphOutputs.Expose(fp32, pairs.Select(p => p.Float))))
         using (var b = new ModelRunner(GraphOutputs.Expose(quantized, pairs.Select(p => p.Dequantized))))
         {
@@ -86,21 +85,19 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
                 for (int k = 0; k < pairs.Count; k++)
                 {
                     if (fa[fpAt[k]] is not { } x || fb[qAt[k]] is not { } y || x.Length != y.Length) continue;
-                    var inverse = pairs[k].Smoothing;
-                    for (int j = 0; j < x.Length; j++)
+                    if (pairs[k].Smoothing is { } inverse)
                     {
-                        double d = (double)x[j] - (inverse is null ? y[j] : y[j] / inverse[j % inverse.Length]);
-                        energy[k] += (double)x[j] * x[j];
-                        noise[k] += d * d;
+                        for (int j = 0; j < y.Length; j++) y[j] /= inverse[j % inverse.Length];
                     }
+
+                    errors[k].Add(x, y);
                 }
             }
         }
 
         for (int k = 0; k < pairs.Count; k++)
         {
-            var consumers = string.Join(" ", q.Consumers(pairs[k].Dequantized).Select(u => u.Node.Name).Distinct());
-            result.Add(new TensorError(pairs[k].Float, "activation", consumers, Db(energy[k], noise[k])));
+            result.Add(new TensorError(pairs[k].Float, "activation", pairs[k].Consumers, errors[k].Result(classifier: false).SqnrDb));
         }
 
         return new LayerErrorReport(result, indices.Count);
@@ -138,16 +135,8 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
 
     private static double Sqnr(float[] reference, float[] candidate)
     {
-        double energy = 0, noise = 0;
-        for (int i = 0; i < reference.Length; i++)
-        {
-            double d = (double)reference[i] - candidate[i];
-            energy += (double)reference[i] * reference[i];
-            noise += d * d;
-        }
-
-        return Db(energy, noise);
+        var error = new OutputAgreement.Accumulator();
+        error.Add(reference, candidate);
+        return error.Result(classifier: false).SqnrDb;
     }
-
-    private static double Db(double energy, double noise) => noise == 0 ? double.PositiveInfinity : 10 * Math.Log10(energy / noise);
 }
