@@ -30,6 +30,14 @@ internal static class SmoothQuant
             .ToList();
         if (targets.Count == 0) return 0;
 
+        var names = model.Graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(model.Graph.Initializer.Select(i => i.Name)).ToHashSet();
+        string Unique(string name)
+        {
+            var candidate = name;
+            for (int i = 1; !names.Add(candidate); i++) candidate = $"{name}_{i}";
+            return candidate;
+        }
+
         var absMax = ChannelAbsMax(model, targets.Select(g => (g.Key, index.Initializer(g.First().Input[1])!.Dims[0])).ToList(), data, indices, batchSize, progress, cancellationToken);
         int smoothed = 0;
         foreach (var group in targets)
@@ -53,14 +61,14 @@ internal static class SmoothQuant
                 s[row] = (float)Math.Clamp(v, 1e-5, 1e5);
             }
 
-            string inverse = Unique(model, group.Key + "_smooth_scale"), smoothedTensor = Unique(model, group.Key + "_smoothed");
+            string inverse = Unique(group.Key + "_smooth_scale"), smoothedTensor = Unique(group.Key + "_smoothed");
             model.Graph.Initializer.Add(TensorData.FromFloats(inverse, [k], s.Select(v => 1f / v).ToArray()));
-            model.Graph.Node.Add(new NodeProto { OpType = "Mul", Name = Unique(model, group.Key + "_SmoothQuant"), Input = { group.Key, inverse }, Output = { smoothedTensor } });
+            model.Graph.Node.Add(new NodeProto { OpType = "Mul", Name = Unique(group.Key + "_SmoothQuant"), Input = { group.Key, inverse }, Output = { smoothedTensor } });
             foreach (var (node, values, columns) in weights)
             {
                 var scaled = new float[values.Length];
                 for (int i = 0; i < values.Length; i++) scaled[i] = values[i] * s[i / columns];
-                string name = Unique(model, node.Input[1] + "_smoothed");
+                string name = Unique(node.Input[1] + "_smoothed");
                 model.Graph.Initializer.Add(TensorData.FromFloats(name, [k, columns], scaled));
                 node.Input[0] = smoothedTensor;
                 node.Input[1] = name;
@@ -109,13 +117,5 @@ internal static class SmoothQuant
         });
 
         return result;
-    }
-
-    private static string Unique(ModelProto model, string name)
-    {
-        var names = model.Graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(model.Graph.Initializer.Select(i => i.Name)).ToHashSet();
-        var candidate = name;
-        for (int i = 1; names.Contains(candidate); i++) candidate = $"{name}_{i}";
-        return candidate;
     }
 }
