@@ -84,15 +84,14 @@ internal static class MiniLMSuite
 
     private static double NearestCentroid(List<float[]> train, List<char> trainGenres, List<float[]> test, List<char> testGenres)
     {
-        static float[] Unit(float[] v) => v.Select(x => x / TensorPrimitives.Norm(v)).ToArray();
         var centroids = trainGenres.Distinct().ToDictionary(g => g, g =>
         {
-            var members = train.Where((_, i) => trainGenres[i] == g).Select(Unit).ToList();
+            var members = train.Where((_, i) => trainGenres[i] == g).Select(Suite.Normalize).ToList();
             var c = new float[members[0].Length];
             foreach (var m in members) TensorPrimitives.Add(c, m, c);
-            return Unit(c);
+            return Suite.Normalize(c);
         });
-        int correct = test.Select(Unit).Where((e, i) => centroids.MaxBy(c => TensorPrimitives.Dot(e, c.Value)).Key == testGenres[i]).Count();
+        int correct = test.Select(Suite.Normalize).Where((e, i) => centroids.MaxBy(c => TensorPrimitives.Dot(e, c.Value)).Key == testGenres[i]).Count();
         return (double)correct / test.Count;
     }
 

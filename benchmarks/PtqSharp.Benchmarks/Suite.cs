@@ -117,7 +117,8 @@ internal static class Suite
         return (double)correct / test.Count;
     }
 
-    private static float[] Normalize(float[] v)
+    /// <summary>The vector scaled to unit length (zero stays zero).</summary>
+    internal static float[] Normalize(float[] v)
     {
         float norm = TensorPrimitives.Norm(v);
         return norm == 0 ? v : v.Select(x => x / norm).ToArray();
