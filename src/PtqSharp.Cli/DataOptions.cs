@@ -56,6 +56,10 @@ internal sealed class DataOptions
         return ImageFolderDataset.Unlabeled(folder, resolvedPreprocessing());
     }
 
+    /// <summary>Labeled images: a file,label CSV when given, else one subfolder per class.</summary>
+    public static LabeledDataset OpenLabeled(string folder, string? labelsCsv, ImagePreprocessing preprocessing) =>
+        labelsCsv is not null ? ImageFolderDataset.WithLabelsCsv(folder, labelsCsv, preprocessing) : ImageFolderDataset.ByClassFolder(folder, preprocessing);
+
     internal static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
         Enum.TryParse<T>(value.Replace("-", string.Empty).Replace("_", string.Empty), ignoreCase: true, out var result) && Enum.IsDefined(result)
             ? result

@@ -33,7 +33,7 @@ internal static class EvaluateCommand
 
             var preprocessing = new Lazy<ImagePreprocessing>(() => settings.Preprocessing.ResolveFor(candidate));
             Dataset dataset = AccuracyOptions.NeedsLabels(name)
-                ? (r.GetValue(labels) is { } csv ? ImageFolderDataset.WithLabelsCsv(folder, csv, preprocessing.Value) : ImageFolderDataset.ByClassFolder(folder, preprocessing.Value))
+                ? DataOptions.OpenLabeled(folder, r.GetValue(labels), preprocessing.Value)
                 : DataOptions.Open(folder, () => preprocessing.Value);
             var scorer = AccuracyOptions.Create(name, dataset);
             var (score, referenceScore) = SpectreProgress.Run(p =>

@@ -138,7 +138,7 @@ internal static class QuantizeCommand
         {
             var folder = s.Validation ?? throw new PtqException("--method accuracy-aware needs --validation: annotated data to measure the metric on.");
             Dataset validationData = AccuracyOptions.NeedsLabels(s.Metric)
-                ? OpenLabeled(folder, s.Labels, preprocessing.Value)
+                ? DataOptions.OpenLabeled(folder, s.Labels, preprocessing.Value)
                 : DataOptions.Open(folder, () => preprocessing.Value);
             AnsiConsole.MarkupLine($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {s.Metric} on {validationData.Count} validation samples, max drop {s.Control.MaxDrop.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({DataOptions.Kebab(s.Control.DropType.ToString())})");
             var controlled = SpectreProgress.Run(p => AccuracyAwareQuantizer.Quantize(source, dataset, validationData, AccuracyOptions.Create(s.Metric, validationData), s.Control, options, p));
@@ -147,7 +147,7 @@ internal static class QuantizeCommand
             return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
         }
 
-        LabeledDataset? validationSet = s.Validation is { } v ? OpenLabeled(v, s.Labels, preprocessing.Value) : null;
+        LabeledDataset? validationSet = s.Validation is { } v ? DataOptions.OpenLabeled(v, s.Labels, preprocessing.Value) : null;
         AnsiConsole.MarkupLine($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(dataPath)}[/]");
         var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p));
         result.Save(outputPath);
@@ -179,7 +179,4 @@ internal static class QuantizeCommand
 
         return ExitCodes.Success;
     }
-
-    private static LabeledDataset OpenLabeled(string folder, string? labelsCsv, ImagePreprocessing preprocessing) =>
-        labelsCsv is not null ? ImageFolderDataset.WithLabelsCsv(folder, labelsCsv, preprocessing) : ImageFolderDataset.ByClassFolder(folder, preprocessing);
 }
