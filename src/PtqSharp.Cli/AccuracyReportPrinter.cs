@@ -27,7 +27,7 @@ internal static class AccuracyReportPrinter
         summary.AddRow("Ops in float", report.Reverted.Count == 0 ? "none" : Markup.Escape(string.Join(", ", report.Reverted.Select(r => $"{r.Name} ({r.OpType})"))));
         summary.AddRow("Ops quantized", $"{q.QuantizedOps} of {q.QuantizableOps}; integer kernels {q.Kernels.IntegerKernelCount}");
         summary.AddRow("Size", $"{SummaryPrinter.Size(q.SizeBefore)} -> {SummaryPrinter.Size(q.SizeAfter)}");
-        summary.AddRow("Time", $"{report.TotalSeconds:0.0} s = {report.TotalSeconds / Math.Max(report.Fp32EvaluationSeconds, 1e-9):0.0}x one FP32 evaluation ({report.Fp32EvaluationSeconds:0.0} s); {report.Rankings} ranking(s), {report.RankedVariants} variants, {report.RankingSeconds:0.0} s");
+        summary.AddRow("Time", $"{report.TotalSeconds:0.0} s = {report.TimeInFp32Evaluations:0.0}x one FP32 evaluation ({report.Fp32EvaluationSeconds:0.0} s); {report.Rankings} ranking(s), {report.RankedVariants} variants, {report.RankingSeconds:0.0} s");
         summary.AddRow("Written", Markup.Escape(string.Join("\n", written)));
         AnsiConsole.Write(summary);
     }

@@ -72,6 +72,9 @@ public sealed record AccuracyControlReport
 
     public required double TotalSeconds { get; init; }
 
+    /// <summary>The run's wall time in units of one FP32 evaluation of the validation set.</summary>
+    public double TimeInFp32Evaluations => TotalSeconds / Math.Max(Fp32EvaluationSeconds, 1e-9);
+
     /// <summary>The final model's quantization report: ops, kernels, size, hold-out agreement.</summary>
     public required QuantizationReport Quantization { get; init; }
 
@@ -119,7 +122,7 @@ public sealed record AccuracyControlReport
         if (Reverted.Count == 0) s.AppendLine("  none");
         s.AppendLine();
         s.AppendLine(c, $"Final preset {FinalPreset.ToString().ToLowerInvariant()}; {Quantization.QuantizedOps} of {Quantization.QuantizableOps} ops quantized; integer kernels {Quantization.Kernels.IntegerKernelCount}");
-        s.AppendLine(c, $"Time {TotalSeconds:0.0} s: FP32 evaluation {Fp32EvaluationSeconds:0.0} s, {Rankings} ranking(s) of {RankedVariants} variants {RankingSeconds:0.0} s ({TotalSeconds / Math.Max(Fp32EvaluationSeconds, 1e-9):0.0}x one FP32 evaluation)");
+        s.AppendLine(c, $"Time {TotalSeconds:0.0} s: FP32 evaluation {Fp32EvaluationSeconds:0.0} s, {Rankings} ranking(s) of {RankedVariants} variants {RankingSeconds:0.0} s ({TimeInFp32Evaluations:0.0}x one FP32 evaluation)");
         return s.ToString();
     }
 
