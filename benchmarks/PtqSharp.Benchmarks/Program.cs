@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Reflection;
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using PtqSharp.AccuracyControl;
 using PtqSharp.Data;
@@ -9,7 +8,6 @@ using PtqSharp.Hardware;
 using PtqSharp.Execution;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
-using PtqSharp.Quantization.RangeEstimation;
 
 // Prints the Default Quantization figures for the shipped sample and the ResNet18 backbone:
 // quantization time vs FP32 inference, peak memory at two subset sizes, FP32 vs INT8 latency,
@@ -58,7 +56,7 @@ if (args is ["estimators"])
     Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
     foreach (var (name, (path, prep)) in models)
     {
-        var model = OnnxModelIO.Load(path);
+        var model = OnnxModel.Load(path);
         var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
         var validation = name == "sample" ? ImageFolderDataset.ByClassFolder(Path.Combine(sampleDir, "validation"), prep) : null;
         var settings = Enum.GetValues<RangeEstimatorKind>().Select(k => (k, RangeEstimatorKind.MinMax, BiasCorrectionMode.Fast))
@@ -85,10 +83,10 @@ if (args is ["devices"])
 {
     Console.WriteLine($"PtqSharp target devices on ResNet18, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
     var (path, prep) = models["resnet18"];
-    var model = OnnxModelIO.Load(path);
+    var model = OnnxModel.Load(path);
     var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
     var split = SubsetSelector.Select(data.Count, 300, 0, 100);
-    Console.WriteLine($"FP32: {model.CalculateSize() / 1048576.0:0.0} MiB, latency {Bench.Latency(model, data):0.00} ms");
+    Console.WriteLine($"FP32: {model.SizeBytes / 1048576.0:0.0} MiB, latency {Bench.Latency(model, data):0.00} ms");
     Console.WriteLine();
     Console.WriteLine("| device | preset | precision (activations / weights by op type) | size | cosine vs FP32 | latency |");
     Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
@@ -114,11 +112,11 @@ if (args is ["accuracy-aware"])
         var (path, prep) = models[name];
         Console.WriteLine();
         Console.WriteLine($"== {name}: {Path.GetFileName(path)}, metric cosine (agreement with FP32), max drop {maxDrop} absolute");
-        var result = AccuracyAwareQuantizer.Quantize(
-            OnnxModelIO.Load(path), ImageFolderDataset.Unlabeled(calibrationDir, prep), ImageFolderDataset.Unlabeled(validationDir, prep),
+        var result = Quantizer.QuantizeWithAccuracyControl(
+            OnnxModel.Load(path), ImageFolderDataset.Unlabeled(calibrationDir, prep), ImageFolderDataset.Unlabeled(validationDir, prep),
             AccuracyMetric.Cosine, new AccuracyControlOptions { MaxDrop = maxDrop }, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0 });
         Console.Write(result.Report.ToText());
-        var fp32 = Bench.Latency(OnnxModelIO.Load(path), ImageFolderDataset.Unlabeled(calibrationDir, prep));
+        var fp32 = Bench.Latency(OnnxModel.Load(path), ImageFolderDataset.Unlabeled(calibrationDir, prep));
         var fully = Bench.Latency(result.FullyQuantizedModel, ImageFolderDataset.Unlabeled(calibrationDir, prep));
         var final = Bench.Latency(result.Model, ImageFolderDataset.Unlabeled(calibrationDir, prep));
         Console.WriteLine($"latency, 1 sample (median): FP32 {fp32:0.000} ms, fully quantized {fully:0.000} ms, final {final:0.000} ms");
@@ -132,7 +130,7 @@ foreach (var (name, (path, prep)) in models)
 {
     Console.WriteLine();
     Console.WriteLine($"== {name}: {Path.GetFileName(path)}");
-    var model = OnnxModelIO.Load(path);
+    var model = OnnxModel.Load(path);
     var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
 
     // Warm up ONNX Runtime once so neither side pays first-load costs.
@@ -185,19 +183,19 @@ static string FindRepoRoot()
 
 internal static class Bench
 {
-    public static TimeSpan TimeInferences(ModelProto model, Dataset data, int count)
+    public static TimeSpan TimeInferences(OnnxModel model, Dataset data, int count)
     {
-        using var runner = new ModelRunner(model);
+        using var runner = new ModelSession(model.Proto);
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < count; i++) runner.Run(data.Get(i % data.Count));
         return sw.Elapsed;
     }
 
     /// <summary>Fused kernels as users run them against ONNX Runtime's non-saturating u8s8 kernels, same INT8 model.</summary>
-    public static OutputAgreement SaturationError(ModelProto int8, Dataset data, IReadOnlyList<int> indices)
+    public static OutputAgreement SaturationError(OnnxModel int8, Dataset data, IReadOnlyList<int> indices)
     {
-        using var exact = new ModelRunner(int8, exactU8S8: true);
-        using var fused = new ModelRunner(int8);
+        using var exact = new ModelSession(int8.Proto, new ExecutionSettings { ExactU8S8 = true });
+        using var fused = new ModelSession(int8.Proto);
         var acc = new OutputAgreement.Accumulator();
         foreach (var i in indices)
         {
@@ -209,7 +207,7 @@ internal static class Bench
     }
 
     /// <summary>Median latency on the dataset's first sample, as <c>ptq benchmark</c> measures it.</summary>
-    public static double Latency(ModelProto model, Dataset data, int runs = 50) =>
+    public static double Latency(OnnxModel model, Dataset data, int runs = 50) =>
         LatencyBenchmark.Run(model, new BenchmarkOptions { Runs = runs, Warmup = 5 }, data.Get(0)).MedianMs;
 
     public static double ChildPeakMemory(string model, int subset, string? estimator = null)

@@ -1,3 +1,4 @@
+using PtqSharp.Execution;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Numerics.Tensors;
@@ -6,7 +7,6 @@ using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
-using PtqSharp.Quantization.RangeEstimation;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -52,7 +52,7 @@ internal static class Suite
         var test = Images(testImages, 0, 1000);
         var calibration = Images(trainImages, 10_000, 300);
 
-        var fp32 = OnnxModelIO.Load(resnetPath);
+        var fp32 = OnnxModel.Load(resnetPath);
         var sw = Stopwatch.StartNew();
         var int8 = Quantizer.Quantize(fp32, calibration, options).Model;
         var quantTime = sw.Elapsed;
@@ -68,7 +68,7 @@ internal static class Suite
     private static void SampleClassifier(string sampleDir)
     {
         var prep = new ImagePreprocessing { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] };
-        var fp32 = OnnxModelIO.Load(Path.Combine(sampleDir, "model.onnx"));
+        var fp32 = OnnxModel.Load(Path.Combine(sampleDir, "model.onnx"));
         var validation = ImageFolderDataset.ByClassFolder(Path.Combine(sampleDir, "validation"), prep);
         var sw = Stopwatch.StartNew();
         var int8 = Quantizer.Quantize(fp32, ImageFolderDataset.Unlabeled(Path.Combine(sampleDir, "calibration"), prep), new QuantizationOptions { HoldOutSize = 0 }).Model;
@@ -77,10 +77,10 @@ internal static class Suite
         Row("sample classifier (shipped)", "default (minmax)", "top-1, 500 labeled images", ModelComparison.Top1(fp32, validation), ModelComparison.Top1(int8, validation), cosine, fp32, int8, quantTime);
     }
 
-    private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, ModelProto fp32Model, ModelProto int8Model, TimeSpan quantTime) =>
+    private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, OnnxModel fp32Model, OnnxModel int8Model, TimeSpan quantTime) =>
         Row(model, setting, metric, fp32, int8, cosine, fp32Model, int8Model, quantTime, null);
 
-    private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, ModelProto fp32Model, ModelProto int8Model, TimeSpan quantTime, Sample? input)
+    private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, OnnxModel fp32Model, OnnxModel int8Model, TimeSpan quantTime, Sample? input)
     {
         var options = new BenchmarkOptions { Runs = 50 };
         var a = LatencyBenchmark.Run(fp32Model, options, input);
@@ -88,9 +88,9 @@ internal static class Suite
         Console.WriteLine($"| {model} | {setting} | {metric} | {fp32:P2} | {int8:P2} | {(fp32 - int8) * 100:0.00} points | {cosine:0.0000} | {a.MedianMs:0.00} ms | {b.MedianMs:0.00} ms ({b.MedianMs / a.MedianMs:0.00}x) | {quantTime.TotalSeconds:0.0} s |");
     }
 
-    private static List<float[]> Features(ModelProto model, Dataset data)
+    private static List<float[]> Features(OnnxModel model, Dataset data)
     {
-        using var runner = new ModelRunner(model);
+        using var runner = new ModelSession(model.Proto);
         var result = new List<float[]>(data.Count);
         for (int i = 0; i < data.Count; i++) result.Add(runner.Run(data.Get(i))[0]!);
         return result;

@@ -16,7 +16,7 @@ internal static class LayerReportPrinter
         }
 
         AnsiConsole.Write(table);
-        AtomicFile.WriteAllText(csvPath, report.ToCsv());
+        report.SaveCsv(csvPath);
         AnsiConsole.MarkupLine($"Per-tensor report: [bold]{Markup.Escape(csvPath)}[/]");
     }
 

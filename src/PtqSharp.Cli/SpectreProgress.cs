@@ -1,10 +1,10 @@
-using PtqSharp.Statistics;
+using PtqSharp.Quantization;
 using Spectre.Console;
 
 namespace PtqSharp.Cli;
 
 /// <summary>Shows library progress as Spectre.Console progress bars, one per stage.</summary>
-internal sealed class SpectreProgress(ProgressContext context) : IProgress<CalibrationProgress>
+internal sealed class SpectreProgress(ProgressContext context) : IProgress<QuantizationProgress>
 {
     private readonly Dictionary<string, ProgressTask> _tasks = new();
     private ProgressTask? _current;
@@ -12,12 +12,12 @@ internal sealed class SpectreProgress(ProgressContext context) : IProgress<Calib
     private readonly Lock _lock = new();
 
     /// <remarks>Thread-safe: accuracy control reports from parallel workers.</remarks>
-    public void Report(CalibrationProgress value)
+    public void Report(QuantizationProgress value)
     {
         lock (_lock) Update(value);
     }
 
-    private void Update(CalibrationProgress value)
+    private void Update(QuantizationProgress value)
     {
         if (!_tasks.TryGetValue(value.Stage, out var task))
         {

@@ -34,7 +34,7 @@ internal static class SummaryPrinter
             table.AddRow($"Top-1 accuracy ({validationCount} labeled samples)", $"FP32 {fp32:P2}, INT8 {int8:P2} (drop {(fp32 - int8) * 100:0.00} points)");
         }
 
-        table.AddRow("Time", $"{report.TotalTime.TotalSeconds:0.0} s (calibration {report.CalibrationTime.TotalSeconds:0.0} s, {report.CalibrationSamples} samples)");
+        table.AddRow("Time", $"{report.TotalTime.TotalSeconds:0.0} s (calibration {report.CalibrationTime.TotalSeconds:0.0} s, {report.CalibrationSamples.Count} samples)");
         foreach (var s in report.Skipped.Take(5))
         {
             table.AddRow("[grey]kept in float[/]", Markup.Escape($"{s.Name} ({s.OpType}): {s.Reason}"));

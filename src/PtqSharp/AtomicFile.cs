@@ -4,7 +4,7 @@ namespace PtqSharp;
 /// Writes to a temporary file beside the target and moves it into place, so a failure leaves either
 /// the old file or nothing, never half a file.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

@@ -124,3 +124,9 @@ internal static class TestPaths
         return dir;
     }
 }
+
+internal static class OnnxModelExtensions
+{
+    /// <summary>Wraps a model built in code for the public API.</summary>
+    public static OnnxModel Onnx(this ModelProto model) => new(model);
+}

@@ -36,7 +36,7 @@ internal static class BenchmarkCommand
             var results = SpectreProgress.Run(p => paths.Select((path, k) =>
             {
                 p.Report(new($"Timing {Path.GetFileName(path)}", k, paths.Count));
-                return LatencyBenchmark.Run(OnnxModelIO.Load(path), options);
+                return LatencyBenchmark.Run(OnnxModel.Load(path), options);
             }).ToList());
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("");

@@ -21,8 +21,8 @@ internal static class DebugCommand
         {
             var settings = data.Apply(r, new QuantizeSettings());
             var folder = settings.Data ?? throw new PtqException("--data is required: samples to compare the two models on.");
-            var original = OnnxModelIO.Load(r.GetValue(model)!);
-            var qdq = OnnxModelIO.Load(r.GetValue(quantized)!);
+            var original = OnnxModel.Load(r.GetValue(model)!);
+            var qdq = OnnxModel.Load(r.GetValue(quantized)!);
             var dataset = DataOptions.Open(folder, () => settings.Preprocessing.ResolveFor(original));
             int count = Math.Min(Math.Max(1, r.GetValue(samples)), dataset.Count);
             var report = SpectreProgress.Run(p =>

@@ -24,8 +24,8 @@ internal static class EvaluateCommand
             var name = QuantizeSettings.CheckMetric(r.GetValue(metric)!, "--metric");
             var settings = data.Apply(r, new QuantizeSettings());
             var folder = settings.Data ?? throw new PtqException("--data is required: the validation data to score on.");
-            var candidate = OnnxModelIO.Load(r.GetValue(model)!);
-            var reference = r.GetValue(compare) is { } c ? OnnxModelIO.Load(c) : null;
+            var candidate = OnnxModel.Load(r.GetValue(model)!);
+            var reference = r.GetValue(compare) is { } c ? OnnxModel.Load(c) : null;
             if (!AccuracyOptions.NeedsLabels(name) && reference is null)
             {
                 throw new PtqException($"--metric {name} measures agreement with a reference model; give it with --compare.");

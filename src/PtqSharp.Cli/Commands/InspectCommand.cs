@@ -17,7 +17,7 @@ internal static class InspectCommand
         command.SetAction(r => CommandRunner.Run(() =>
         {
             var path = r.GetValue(model)!;
-            var proto = OnnxModelIO.Load(path);
+            var proto = OnnxModel.Load(path);
             var info = ModelInspector.Inspect(proto, TargetDeviceNames.Parse(r.GetValue(device)!, "--target-device"));
 
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(path)}[/]: opset {info.Opset}, IR {info.IrVersion}, producer {Markup.Escape(info.Producer)}, {SummaryPrinter.Size(info.SizeBytes)}");

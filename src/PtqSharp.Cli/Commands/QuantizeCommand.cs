@@ -7,7 +7,6 @@ using PtqSharp.Hardware;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
 using PtqSharp.Quantization.RangeEstimation;
-using PtqSharp.Statistics;
 using Spectre.Console;
 
 namespace PtqSharp.Cli.Commands;
@@ -121,7 +120,7 @@ internal static class QuantizeCommand
         }
 
         var options = s.HardwareConfig is { } rulesPath ? s.Quantization with { HardwareConfig = HardwareConfig.Load(rulesPath) } : s.Quantization;
-        var source = OnnxModelIO.Load(modelPath);
+        var source = OnnxModel.Load(modelPath);
         var preprocessing = new Lazy<ImagePreprocessing>(() =>
         {
             try
@@ -141,7 +140,7 @@ internal static class QuantizeCommand
                 ? DataOptions.OpenLabeled(folder, s.Labels, preprocessing.Value)
                 : DataOptions.Open(folder, () => preprocessing.Value);
             AnsiConsole.MarkupLine($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {s.Metric} on {validationData.Count} validation samples, max drop {s.Control.MaxDrop.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({DataOptions.Kebab(s.Control.DropType.ToString())})");
-            var controlled = SpectreProgress.Run(p => AccuracyAwareQuantizer.Quantize(source, dataset, validationData, AccuracyOptions.Create(s.Metric, validationData), s.Control, options, p));
+            var controlled = SpectreProgress.Run(p => Quantizer.QuantizeWithAccuracyControl(source, dataset, validationData, AccuracyOptions.Create(s.Metric, validationData), s.Control, options, p));
             var written = controlled.SaveAll(outputPath);
             AccuracyReportPrinter.Print(controlled.Report, written);
             return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
@@ -167,7 +166,7 @@ internal static class QuantizeCommand
         SummaryPrinter.Print(result.Report, outputPath, accuracy, validationSet?.Count ?? 0);
         if (layerReport)
         {
-            var held = SubsetSelector.Select(dataset.Count, options.SubsetSize, options.Seed, options.HoldOutSize).HoldOut;
+            var held = result.Report.HoldOutSamples;
             var indices = held.Count > 0 ? held : Enumerable.Range(0, Math.Min(50, dataset.Count)).ToList();
             var layers = SpectreProgress.Run(p =>
             {

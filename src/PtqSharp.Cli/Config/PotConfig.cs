@@ -6,7 +6,6 @@ using PtqSharp.Data;
 using PtqSharp.Hardware;
 using PtqSharp.Quantization;
 using PtqSharp.Quantization.RangeEstimation;
-using PtqSharp.Statistics;
 
 namespace PtqSharp.Cli.Config;
 

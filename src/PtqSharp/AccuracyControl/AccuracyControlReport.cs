@@ -6,25 +6,6 @@ using PtqSharp.Quantization;
 
 namespace PtqSharp.AccuracyControl;
 
-/// <summary>One step of accuracy control and the full-set result after it.</summary>
-/// <param name="Number">0 for Default Quantization, then one per full evaluation.</param>
-/// <param name="Action">What was tried, e.g. "revert conv5 (Conv)".</param>
-/// <param name="Score">The metric on the whole validation set.</param>
-/// <param name="Drop">Drop from the FP32 baseline, in the configured drop type.</param>
-/// <param name="Kept">False when the step made things worse and was stepped back.</param>
-/// <param name="RevertedCount">Ops in float after this step.</param>
-/// <param name="Seconds">Wall time since the start of the run.</param>
-public sealed record AccuracyIteration(int Number, string Action, double Score, double Drop, bool Kept, int RevertedCount, double Seconds);
-
-/// <summary>An op left in float in the final model, and the evidence for it.</summary>
-/// <param name="Name">Node name.</param>
-/// <param name="OpType">ONNX op type.</param>
-/// <param name="Iteration">The iteration that reverted it.</param>
-/// <param name="Rank">Its place in the ranking it was picked from (1 = most helpful).</param>
-/// <param name="Candidates">How many ops that ranking compared.</param>
-/// <param name="RankingScore">Metric on the ranking subset with this op in float (minus output NMSE without per-sample values).</param>
-public sealed record RevertedLayer(string Name, string OpType, int Iteration, int Rank, int Candidates, double RankingScore);
-
 /// <summary>What Accuracy-aware Quantization did, step by step, and what it cost.</summary>
 public sealed record AccuracyControlReport
 {
@@ -57,9 +38,9 @@ public sealed record AccuracyControlReport
 
     public required QuantizationPreset FinalPreset { get; init; }
 
-    public required IReadOnlyList<AccuracyIteration> Iterations { get; init; }
+    public required IReadOnlyList<AccuracyControlIteration> Iterations { get; init; }
 
-    public required IReadOnlyList<RevertedLayer> Reverted { get; init; }
+    public required IReadOnlyList<AccuracyControlRevertedOp> Reverted { get; init; }
 
     /// <summary>How many times the candidate ops were ranked, and how many variant models that evaluated.</summary>
     public required int Rankings { get; init; }

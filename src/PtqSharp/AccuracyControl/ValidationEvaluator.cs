@@ -86,7 +86,7 @@ internal sealed class ValidationEvaluator
         int done = 0;
         ParallelRunner.For(workers, workers, ct, w =>
         {
-            using var runner = new ModelRunner(model, threads: 1);
+            using var runner = new ModelSession(model, ExecutionSettings.WithThreads(1));
             for (int k = w; k < indices.Count; k += workers)
             {
                 ct.ThrowIfCancellationRequested();

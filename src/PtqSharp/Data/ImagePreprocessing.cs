@@ -50,8 +50,10 @@ public sealed record ImagePreprocessing
     internal float ScaleOf(int channel) => Scale.Count == 1 ? Scale[0] : Scale[channel];
 
     /// <summary>Fills in what is unset from the model's only input; image folders feed single-input models.</summary>
-    public ImagePreprocessing ResolveFor(ModelProto model)
+    /// <param name="onnx">The model the images feed.</param>
+    public ImagePreprocessing ResolveFor(OnnxModel onnx)
     {
+        var model = onnx.Proto;
         var inputs = new GraphIndex(model.Graph).GraphInputs;
         if (inputs.Count != 1)
         {

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Execution;
+using PtqSharp.Onnx;
 
 namespace PtqSharp.Evaluation;
 
@@ -44,12 +43,18 @@ public sealed record LatencyResult(long SizeBytes, int BatchSize, int Threads, i
 /// </summary>
 public static class LatencyBenchmark
 {
-    public static LatencyResult Run(ModelProto model, BenchmarkOptions? options = null, Sample? sample = null)
+    /// <summary>Times the model on <paramref name="sample"/> (repeated to the batch size), or on synthetic inputs.</summary>
+    /// <param name="model">The model to time.</param>
+    /// <param name="options">Threads, batch size, runs; defaults when null.</param>
+    /// <param name="sample">A real input; without one, inputs are synthetic (see <see cref="BenchmarkOptions.Shapes"/>).</param>
+    public static LatencyResult Run(OnnxModel model, BenchmarkOptions? options = null, Sample? sample = null) => Run(model.Proto, options, sample);
+
+    internal static LatencyResult Run(ModelProto model, BenchmarkOptions? options = null, Sample? sample = null)
     {
         options ??= new BenchmarkOptions();
         options.Validate();
-        using var runner = new ModelRunner(model, options.Threads);
-        var input = sample is null ? SyntheticSample(runner.InputMetadata, options) : Batch(sample, options.BatchSize);
+        using var runner = new ModelSession(model, ExecutionSettings.WithThreads(options.Threads));
+        var input = sample is null ? SyntheticSample(runner.Inputs, options) : Batch(sample, options.BatchSize);
         for (int i = 0; i < options.Warmup; i++) runner.Run(input);
         var times = new double[options.Runs];
         for (int i = 0; i < times.Length; i++)
@@ -72,12 +77,13 @@ public static class LatencyBenchmark
     /// An input for every model input: the first dynamic dimension is the batch, others come from
     /// <see cref="BenchmarkOptions.Shapes"/>; floats are random in [-1, 1), integers 1 (valid token ids and masks).
     /// </summary>
-    internal static Sample SyntheticSample(IReadOnlyDictionary<string, NodeMetadata> inputs, BenchmarkOptions options)
+    internal static Sample SyntheticSample(IReadOnlyList<ModelInput> inputs, BenchmarkOptions options)
     {
         var random = new Random(0);
         var tensors = new Dictionary<string, SampleTensor>();
-        foreach (var (name, meta) in inputs)
+        foreach (var meta in inputs)
         {
+            var name = meta.Name;
             long[] shape;
             if (options.Shapes.TryGetValue(name, out var given))
             {
@@ -85,27 +91,27 @@ public static class LatencyBenchmark
             }
             else
             {
-                shape = meta.Dimensions.Select(d => (long)d).ToArray();
+                shape = (long[])meta.Dimensions.Clone();
                 int dynamic = Array.FindIndex(shape, d => d <= 0);
                 if (dynamic >= 0) shape[dynamic] = options.BatchSize;
                 int other = Array.FindIndex(shape, d => d <= 0);
                 if (other >= 0)
                 {
-                    var symbol = meta.SymbolicDimensions?[other] is { Length: > 0 } s ? $" ('{s}')" : string.Empty;
+                    var symbol = meta.Symbols[other] is { Length: > 0 } s ? $" ('{s}')" : string.Empty;
                     ThrowHelper.Throw($"Input '{name}' has a second dynamic dimension at axis {other}{symbol}; give its size with a shape such as {name}={string.Join("x", shape.Select(d => d <= 0 ? 128 : d))}.");
                 }
             }
 
             long count = shape.Aggregate(1L, (a, d) => a * d);
-            Array data = meta.ElementDataType switch
+            Array data = meta.ElementType switch
             {
-                TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Double =>
+                TensorData.Float or TensorData.Float16 or TensorData.Double =>
                     Enumerable.Range(0, (int)count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(),
-                TensorElementType.Int64 => Enumerable.Repeat(1L, (int)count).ToArray(),
-                TensorElementType.Int32 => Enumerable.Repeat(1, (int)count).ToArray(),
-                TensorElementType.Bool => Enumerable.Repeat(true, (int)count).ToArray(),
-                TensorElementType.UInt8 => new byte[count],
-                var t => ThrowHelper.Throw<Array>($"Input '{name}' is {t}; synthetic benchmark inputs cover float, int32, int64, bool and uint8."),
+                TensorData.Int64 => Enumerable.Repeat(1L, (int)count).ToArray(),
+                TensorData.Int32 => Enumerable.Repeat(1, (int)count).ToArray(),
+                TensorData.Bool => Enumerable.Repeat(true, (int)count).ToArray(),
+                TensorData.UInt8 => new byte[count],
+                var t => ThrowHelper.Throw<Array>($"Input '{name}' is {TensorData.TypeName(t)}; synthetic benchmark inputs cover float, int32, int64, bool and uint8."),
             };
             tensors[name] = new SampleTensor(data, shape);
         }

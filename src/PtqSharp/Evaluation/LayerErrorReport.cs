@@ -1,79 +1,86 @@
+using System.Globalization;
 using Onnx;
 using PtqSharp.Data;
+using PtqSharp.Execution;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
 
 namespace PtqSharp.Evaluation;
-
-/// <summary>The quantization error of one quantized tensor against FP32.</summary>
-/// <param name="Tensor">The tensor's name in the float model.</param>
-/// <param name="Kind">"activation" (the accumulated error of everything upstream, as the model runs) or "weight" (rounding alone).</param>
-/// <param name="Consumers">The ops that read it.</param>
-/// <param name="SqnrDb">Signal-to-quantization-noise ratio in dB: higher is better; each 6 dB is about one bit.</param>
-public sealed record TensorError(string Tensor, string Kind, string Consumers, double SqnrDb);
 
 /// <summary>
 /// Per-tensor SQNR of a QDQ model against its float original, like ONNX Runtime's QDQ loss
 /// debugging: it shows which layers hurt. Activations are compared sample by sample with the
 /// dequantized values as the QDQ model computes them; weights by rounding alone.
 /// </summary>
+/// <param name="Tensors">One entry per quantized tensor, weights first, in graph order.</param>
+/// <param name="Samples">How many samples the activations were compared on.</param>
 public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Samples)
 {
-    /// <summary>Worst first.</summary>
+    /// <summary>The tensors with the lowest SQNR, worst first.</summary>
+    /// <param name="count">How many to return.</param>
     public IEnumerable<TensorError> Worst(int count) => Tensors.OrderBy(t => t.SqnrDb).Take(count);
 
+    /// <summary>The report as CSV: tensor, kind, consumers, sqnr_db.</summary>
     public string ToCsv() =>
-        "tensor,kind,consumers,sqnr_db\n" + string.Concat(Tensors.Select(t => $"\"{t.Tensor}\",{t.Kind},\"{t.Consumers}\",{t.SqnrDb.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}\n"));
+        "tensor,kind,consumers,sqnr_db\n" + string.Concat(Tensors.Select(t => $"\"{t.Tensor}\",{t.Kind},\"{t.Consumers}\",{t.SqnrDb.ToString("0.00", CultureInfo.InvariantCulture)}\n"));
 
-    public static LayerErrorReport Compute(ModelProto original, ModelProto quantized, Dataset data, IReadOnlyList<int> indices)
+    /// <summary>Writes <see cref="ToCsv"/> to <paramref name="path"/>, whole or not at all.</summary>
+    /// <param name="path">The CSV file to write.</param>
+    public void SaveCsv(string path) => AtomicFile.WriteAllText(path, ToCsv());
+
+    /// <summary>
+    /// Compares every quantized tensor of <paramref name="quantized"/> with the float tensor it stands
+    /// for in <paramref name="original"/>. Models PtqSharp wrote carry that mapping; for others it is
+    /// read off the graph (a QuantizeLinear's input; a weight's consumer node of the same name).
+    /// </summary>
+    /// <param name="original">The float model the QDQ model was made from.</param>
+    /// <param name="quantized">The QDQ model.</param>
+    /// <param name="data">Samples both models accept.</param>
+    /// <param name="indices">Which samples to compare activations on.</param>
+    public static LayerErrorReport Compute(OnnxModel original, OnnxModel quantized, Dataset data, IReadOnlyList<int> indices) =>
+        Compute(original.Proto, quantized.Proto, data, indices);
+
+    internal static LayerErrorReport Compute(ModelProto original, ModelProto quantized, Dataset data, IReadOnlyList<int> indices)
     {
         var (fp32, _) = ModelPreprocessor.Prepare(original);
         var q = new GraphIndex(quantized.Graph);
-        var fpIndex = new GraphIndex(fp32.Graph);
-        var pairs = new List<(string Float, string Dequantized, float[]? Smoothing, string Consumers)>();
+        var fp = new GraphIndex(fp32.Graph);
+        var tensors = QuantizedTensorMap.Read(quantized) ?? ReadOffGraph(q, fp);
         var result = new List<TensorError>();
-        foreach (var dq in quantized.Graph.Node.Where(n => n.OpType == "DequantizeLinear"))
+        var pairs = new List<(string Float, string Dequantized, float[]? Inverse, string Consumers)>();
+        foreach (var t in tensors)
         {
-            var consumers = string.Join(" ", q.Consumers(dq.Output[0]).Select(u => u.Node.Name).Distinct());
-            if (q.Initializer(dq.Input[0]) is { } weight)
+            var consumers = string.Join(" ", t.Consumers);
+            float[]? inverse = null;
+            if (t.Smoothing is { } smoothing)
             {
-                // Weights: compare with the float initializer the DQ replaced (its stem), when the float model has it.
-                var stem = dq.Output[0].EndsWith("_dequantized", StringComparison.Ordinal) ? dq.Output[0][..^"_dequantized".Length] : dq.Output[0];
-                var values = weight.DataType == TensorData.Int32 ? null : Dequantize(q, dq);
-                if (values is not null && fpIndex.Initializer(stem) is { } floats && TensorData.IsFloat(floats.DataType))
-                {
-                    result.Add(new TensorError(stem, "weight", consumers, Sqnr(TensorData.ToFloats(floats), values)));
-                }
-                else if (values is not null && SmoothedWeight(q, fpIndex, dq, stem) is { } smoothed)
-                {
-                    var (unsmoothed, inverse) = smoothed;
-                    // SmoothQuant multiplied row k by s_k: divide it back out to compare with the original weight.
-                    int columns = values.Length / inverse.Length;
-                    for (int i = 0; i < values.Length; i++) values[i] *= inverse[i / columns];
-                    result.Add(new TensorError(unsmoothed.Name, "weight", consumers, Sqnr(TensorData.ToFloats(unsmoothed), values)));
-                }
-
-                continue;
+                if (q.Initializer(smoothing.InverseScale) is not { } scale) continue;
+                inverse = TensorData.ToFloats(scale);
             }
 
-            if (q.Producer(dq.Input[0]) is not { OpType: "QuantizeLinear" } quantize) continue;
-            string floatName = q.GraphOutputs.Contains(dq.Output[0]) ? dq.Output[0] : quantize.Input[0];
-            float[]? smoothing = null;
-            if (fpIndex.Producer(floatName) is null && !fpIndex.GraphInputs.Contains(floatName))
+            if (t.Kind == QuantizedTensorKind.Weight)
             {
-                // A SmoothQuant input, x * (1/s): compare it, scaled back by s, with x.
-                if (q.Producer(floatName) is not { OpType: "Mul" } mul || !mul.Name.EndsWith("_SmoothQuant", StringComparison.Ordinal) || q.Initializer(mul.Input[1]) is not { } inverse) continue;
-                floatName = mul.Input[0];
-                if (fpIndex.Producer(floatName) is null && !fpIndex.GraphInputs.Contains(floatName)) continue;
-                smoothing = TensorData.ToFloats(inverse);
-            }
+                if (q.Producer(t.Dequantized) is not { OpType: "DequantizeLinear" } dq || q.Initializer(dq.Input[0]) is not { } integers) continue;
+                if (fp.Initializer(t.Float) is not { } floats || !TensorData.IsFloat(floats.DataType)) continue;
+                var values = Dequantize(q, dq);
+                if (inverse is not null)
+                {
+                    // SmoothQuant multiplied the weight's input channels by s: multiply by 1/s to compare with the original.
+                    var channels = ChannelIndexer.For(TensorData.Shape(integers), t.Smoothing!.Value.Axis);
+                    for (int i = 0; i < values.Length; i++) values[i] *= inverse[channels.Of(i)];
+                }
 
-            pairs.Add((floatName, dq.Output[0], smoothing, consumers));
+                result.Add(new TensorError(t.Float, "weight", consumers, Sqnr(TensorData.ToFloats(floats), values)));
+            }
+            else if (fp.Producer(t.Float) is not null || fp.GraphInputs.Contains(t.Float))
+            {
+                pairs.Add((t.Float, t.Dequantized, inverse, consumers));
+            }
         }
 
         var errors = pairs.Select(_ => new OutputAgreement.Accumulator()).ToArray();
-        using (var a = new ModelRunner(GraphOutputs.Expose(fp32, pairs.Select(p => p.Float))))
-        using (var b = new ModelRunner(GraphOutputs.Expose(quantized, pairs.Select(p => p.Dequantized))))
+        using (var a = new ModelSession(GraphOutputs.Expose(fp32, pairs.Select(p => p.Float))))
+        using (var b = new ModelSession(GraphOutputs.Expose(quantized, pairs.Select(p => p.Dequantized))))
         {
             var fpAt = pairs.Select(p => a.OutputNames.ToList().IndexOf(p.Float)).ToArray();
             var qAt = pairs.Select(p => b.OutputNames.ToList().IndexOf(p.Dequantized)).ToArray();
@@ -85,8 +92,9 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
                 for (int k = 0; k < pairs.Count; k++)
                 {
                     if (fa[fpAt[k]] is not { } x || fb[qAt[k]] is not { } y || x.Length != y.Length) continue;
-                    if (pairs[k].Smoothing is { } inverse)
+                    if (pairs[k].Inverse is { } inverse)
                     {
+                        // A SmoothQuant input is x * (1/s) along its last axis: scale it back by s to compare with x.
                         for (int j = 0; j < y.Length; j++) y[j] /= inverse[j % inverse.Length];
                     }
 
@@ -103,15 +111,33 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
         return new LayerErrorReport(result, indices.Count);
     }
 
-    /// <summary>For a weight SmoothQuant rescaled: the original float weight and the per-row 1/s, from the Mul feeding the same MatMul.</summary>
-    private static (TensorProto Original, float[] Inverse)? SmoothedWeight(GraphIndex q, GraphIndex fp, NodeProto dq, string stem)
+    /// <summary>
+    /// The quantized tensors of a QDQ model PtqSharp did not write: an activation is the input of the
+    /// QuantizeLinear before its DequantizeLinear; a weight is what the float node of the same name
+    /// reads at the same input. Biases (int32) are left out.
+    /// </summary>
+    private static List<QuantizedTensor> ReadOffGraph(GraphIndex q, GraphIndex fp)
     {
-        if (!stem.EndsWith("_smoothed", StringComparison.Ordinal) || fp.Initializer(stem[..^"_smoothed".Length]) is not { } original) return null;
-        var matmul = q.Consumers(dq.Output[0]).Select(u => u.Node).FirstOrDefault(n => n.OpType == "MatMul");
-        var activation = matmul is null ? null : q.Producer(matmul.Input[0]) is { OpType: "DequantizeLinear" } adq && q.Producer(adq.Input[0]) is { OpType: "QuantizeLinear" } aq ? aq.Input[0] : matmul.Input[0];
-        return activation is not null && q.Producer(activation) is { OpType: "Mul" } mul && mul.Name.EndsWith("_SmoothQuant", StringComparison.Ordinal) && q.Initializer(mul.Input[1]) is { } inverse
-            ? (original, TensorData.ToFloats(inverse))
-            : null;
+        var result = new List<QuantizedTensor>();
+        var floatNodes = fp.Graph.Node.Where(n => n.Name.Length > 0).GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.First());
+        foreach (var dq in q.Graph.Node.Where(n => n.OpType == "DequantizeLinear"))
+        {
+            var uses = q.Consumers(dq.Output[0]);
+            var consumers = uses.Select(u => u.Node.Name).Distinct().ToList();
+            if (q.Initializer(dq.Input[0]) is { } weight)
+            {
+                if (weight.DataType == TensorData.Int32) continue;
+                var match = uses.Select(u => floatNodes.GetValueOrDefault(u.Node.Name) is { } f && f.OpType == u.Node.OpType && u.InputIndex < f.Input.Count ? f.Input[u.InputIndex] : null)
+                    .FirstOrDefault(name => name is not null && fp.Initializer(name) is not null);
+                if (match is not null) result.Add(new QuantizedTensor(dq.Output[0], match, QuantizedTensorKind.Weight, consumers));
+            }
+            else if (q.Producer(dq.Input[0]) is { OpType: "QuantizeLinear" } quantize)
+            {
+                result.Add(new QuantizedTensor(dq.Output[0], q.GraphOutputs.Contains(dq.Output[0]) ? dq.Output[0] : quantize.Input[0], QuantizedTensorKind.Activation, consumers));
+            }
+        }
+
+        return result;
     }
 
     private static float[] Dequantize(GraphIndex index, NodeProto dq)

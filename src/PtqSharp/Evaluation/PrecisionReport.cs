@@ -11,7 +11,9 @@ public sealed record PrecisionReport(IReadOnlyDictionary<string, string> ByOpTyp
 {
     /// <param name="model">A QDQ model.</param>
     /// <param name="opTypes">The op types to report, e.g. those the device quantizes; data-movement ops that merely pass integers on are left out.</param>
-    public static PrecisionReport For(ModelProto model, IEnumerable<string> opTypes)
+    public static PrecisionReport For(OnnxModel model, IEnumerable<string> opTypes) => For(model.Proto, opTypes);
+
+    internal static PrecisionReport For(ModelProto model, IEnumerable<string> opTypes)
     {
         var index = new GraphIndex(model.Graph);
         var wanted = opTypes.ToHashSet();

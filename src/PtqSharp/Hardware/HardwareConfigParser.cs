@@ -26,7 +26,7 @@ internal static class HardwareConfigParser
 
         using (doc)
         {
-            var reader = new Reader(source);
+            var reader = new JsonRuleReader($"Hardware config '{source}'");
             var root = doc.RootElement;
             reader.Expect(root, JsonValueKind.Object, "the top level");
             reader.KnownKeys(root, TopKeys, "");
@@ -53,7 +53,7 @@ internal static class HardwareConfigParser
         }
     }
 
-    private static OperationRule Operation(Reader reader, JsonElement e, string path)
+    private static OperationRule Operation(JsonRuleReader reader, JsonElement e, string path)
     {
         reader.Expect(e, JsonValueKind.Object, path);
         reader.KnownKeys(e, OperationKeys, path);
@@ -80,7 +80,7 @@ internal static class HardwareConfigParser
     }
 
     /// <summary>A quantizer object or a list of them, in order of preference.</summary>
-    private static IReadOnlyList<QuantizerConfig> Quantizers(Reader reader, JsonElement e, string path)
+    private static IReadOnlyList<QuantizerConfig> Quantizers(JsonRuleReader reader, JsonElement e, string path)
     {
         if (e.ValueKind == JsonValueKind.Object) return [Quantizer(reader, e, path)];
         reader.Expect(e, JsonValueKind.Array, path);
@@ -88,7 +88,7 @@ internal static class HardwareConfigParser
         return list.Count > 0 ? list : reader.Fail<List<QuantizerConfig>>(path, "must list at least one quantizer");
     }
 
-    private static QuantizerConfig Quantizer(Reader reader, JsonElement e, string path)
+    private static QuantizerConfig Quantizer(JsonRuleReader reader, JsonElement e, string path)
     {
         reader.Expect(e, JsonValueKind.Object, path);
         reader.KnownKeys(e, QuantizerKeys, path);
@@ -98,71 +98,5 @@ internal static class HardwareConfigParser
         var mode = reader.Enum(e, "mode", $"{path}.mode", QuantizationMode.Symmetric, ("symmetric", QuantizationMode.Symmetric), ("asymmetric", QuantizationMode.Asymmetric));
         var granularity = reader.Enum(e, "granularity", $"{path}.granularity", Granularity.PerTensor, ("per_tensor", Granularity.PerTensor), ("per_channel", Granularity.PerChannel));
         return new QuantizerConfig(bits, mode, granularity, reader.Bool(e, "narrow_range", $"{path}.narrow_range"), reader.Bool(e, "signed", $"{path}.signed"));
-    }
-
-    private sealed class Reader(string source)
-    {
-        public T Fail<T>(string key, string problem) => ThrowHelper.Throw<T>($"Hardware config '{source}': '{key}' {problem}.");
-
-        public void Expect(JsonElement e, JsonValueKind kind, string key)
-        {
-            if (e.ValueKind != kind) Fail<int>(key.Length == 0 ? "(top level)" : key, $"must be a JSON {kind.ToString().ToLowerInvariant()} (got {e.ValueKind.ToString().ToLowerInvariant()})");
-        }
-
-        public void KnownKeys(JsonElement e, string[] known, string path)
-        {
-            foreach (var p in e.EnumerateObject().Where(p => !known.Contains(p.Name)))
-            {
-                Fail<int>(path.Length == 0 ? p.Name : $"{path}.{p.Name}", $"is not a known key; expected one of: {string.Join(", ", known)}");
-            }
-        }
-
-        public JsonElement Required(JsonElement e, string name, JsonValueKind? kind = null)
-        {
-            if (!e.TryGetProperty(name, out var value)) return Fail<JsonElement>(name, "is missing");
-            if (kind is { } k) Expect(value, k, name);
-            return value;
-        }
-
-        public JsonElement? Optional(JsonElement e, string name, JsonValueKind kind)
-        {
-            if (!e.TryGetProperty(name, out var value)) return null;
-            Expect(value, kind, name);
-            return value;
-        }
-
-        public bool Bool(JsonElement e, string name, string key)
-        {
-            if (!e.TryGetProperty(name, out var value)) return false;
-            return value.ValueKind switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => Fail<bool>(key, "must be true or false"),
-            };
-        }
-
-        public T Enum<T>(JsonElement e, string name, string key, T fallback, params (string Name, T Value)[] choices)
-        {
-            if (!e.TryGetProperty(name, out var value)) return fallback;
-            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-            foreach (var (n, v) in choices)
-            {
-                if (n == text) return v;
-            }
-
-            return Fail<T>(key, $"must be one of {string.Join(", ", choices.Select(c => $"\"{c.Name}\""))} (got {value})");
-        }
-
-        public IEnumerable<string> Strings(JsonElement e, string name)
-        {
-            if (!e.TryGetProperty(name, out var value)) return [];
-            if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
-            {
-                return Fail<string[]>(name, "must be a list of op types");
-            }
-
-            return value.EnumerateArray().Select(x => x.GetString()!).ToList();
-        }
     }
 }

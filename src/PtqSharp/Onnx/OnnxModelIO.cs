@@ -4,7 +4,7 @@ using Onnx;
 namespace PtqSharp.Onnx;
 
 /// <summary>Loads and saves ONNX models. Loading never touches the input file; saving is all or nothing.</summary>
-public static class OnnxModelIO
+internal static class OnnxModelIO
 {
     /// <summary>Reads a model and pulls any external-data initializers inline, so later stages see one self-contained proto.</summary>
     public static ModelProto Load(string path)
@@ -15,28 +15,45 @@ public static class OnnxModelIO
         }
 
         ModelProto model;
+        using (var stream = File.OpenRead(path))
+        {
+            model = Parse(stream, path);
+        }
+
+        ExternalData.Inline(model.Graph, Path.GetDirectoryName(Path.GetFullPath(path))!, path);
+        return model;
+    }
+
+    /// <summary>Parses and checks a serialized model; <paramref name="source"/> names it in errors.</summary>
+    public static ModelProto Parse(byte[] bytes, string source)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        return Parse(stream, source);
+    }
+
+    private static ModelProto Parse(Stream stream, string source)
+    {
+        ModelProto model;
         try
         {
-            using var stream = File.OpenRead(path);
             model = ModelProto.Parser.ParseFrom(stream);
         }
         catch (InvalidProtocolBufferException e)
         {
             return ThrowHelper.Throw<ModelProto>(
-                $"'{path}' is not a valid ONNX model (the protobuf does not parse: {e.Message}). Check that the file is an .onnx model and was copied completely.");
+                $"'{source}' is not a valid ONNX model (the protobuf does not parse: {e.Message}). Check that the file is an .onnx model and was copied completely.");
         }
 
         if (model.Graph is null || model.Graph.Node.Count == 0)
         {
-            ThrowHelper.Throw($"'{path}' is not a valid ONNX model: it has no graph or the graph has no nodes. Check that the file is an .onnx model and was copied completely.");
+            ThrowHelper.Throw($"'{source}' is not a valid ONNX model: it has no graph or the graph has no nodes. Check that the file is an .onnx model and was copied completely.");
         }
 
         if (model.OpsetImport.Count == 0)
         {
-            ThrowHelper.Throw($"'{path}' declares no opset_import; it is not a valid ONNX model.");
+            ThrowHelper.Throw($"'{source}' declares no opset_import; it is not a valid ONNX model.");
         }
 
-        ExternalData.Inline(model.Graph, Path.GetDirectoryName(Path.GetFullPath(path))!, path);
         return model;
     }
 

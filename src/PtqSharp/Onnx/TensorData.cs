@@ -16,6 +16,10 @@ internal static class TensorData
     public const int UInt16 = (int)TensorProto.Types.DataType.Uint16;
     public const int Int32 = (int)TensorProto.Types.DataType.Int32;
     public const int Int64 = (int)TensorProto.Types.DataType.Int64;
+    public const int Bool = (int)TensorProto.Types.DataType.Bool;
+
+    /// <summary>The element type's name for messages, e.g. "float16".</summary>
+    public static string TypeName(int dataType) => ((TensorProto.Types.DataType)dataType).ToString().ToLowerInvariant();
 
     public static bool IsFloat(int dataType) => dataType is Float or Float16 or Double;
 

@@ -1,4 +1,5 @@
 using Onnx;
+using PtqSharp.Hardware.Metatypes;
 using PtqSharp.Onnx;
 
 namespace PtqSharp.Quantization;
@@ -17,43 +18,26 @@ public enum BiasCorrectionMode
 }
 
 /// <summary>
-/// FastBiasCorrection: quantizing weights shifts each output channel's mean by
-/// sum_k (Wq - W)[c, k] * E[x_k]; subtracting that shift from the bias restores the FP32 mean
-/// (exact for Conv away from padded borders and for Gemm). The input means come from FP32
-/// activations, as in POT's fast variant, so layers are corrected independently. As there, a
-/// correction larger than <see cref="Threshold"/> times the bias (relative) is not trusted and skipped.
+/// The math both bias corrections share. Quantizing weights shifts each output channel's mean by
+/// sum_k (Wq - W)[c, k] * E[x_k]; subtracting that shift from the bias restores the FP32 mean (exact for
+/// ops whose metatype says so: Conv away from padded borders, Gemm). A correction larger than
+/// <see cref="Threshold"/> times the bias (relative) is not trusted and skipped, as in POT.
 /// </summary>
 internal static class BiasCorrection
 {
     public const float Threshold = 2f;
 
-    /// <summary>The activation input whose channel means a biased op needs, or null if it cannot be corrected.</summary>
-    public static string? MeanInput(QuantizedOp op) =>
-        op.BiasIndex is null || op.Weight is null ? null
-        : op.Node.OpType == "Conv" && op.Weight.InputIndex == 1 ? op.Node.Input[0]
-        : op.Node.OpType == "Gemm" && op.Weight.InputIndex == 1 && op.Node.GetInt("transA", 0) == 0 ? op.Node.Input[0]
-        : null;
-
-    /// <summary>Corrected biases of the ops that could be corrected within the threshold.</summary>
-    public static Dictionary<NodeProto, float[]> Fast(
-        QuantizationPlan plan, GraphIndex index, IReadOnlyDictionary<NodeProto, QuantizationParameters> weights, IReadOnlyDictionary<string, float[]> means)
+    /// <summary>
+    /// The activation input whose channel means a biased op needs, or null if it cannot be corrected:
+    /// the op's metatype must allow it, and the input's channels must be axis 1, the axis
+    /// <see cref="Statistics.ChannelMeanStatistic"/> averages over.
+    /// </summary>
+    public static string? MeanInput(QuantizedOp op, GraphIndex index)
     {
-        var result = new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance);
-        foreach (var op in plan.Ops)
-        {
-            if (MeanInput(op) is not { } input || !means.TryGetValue(input, out var mean) || mean.Length == 0 || !weights.TryGetValue(op.Node, out var p)) continue;
-            var tensor = index.Initializer(op.Weight!.Tensor)!;
-            var w = TensorData.ToFloats(tensor);
-            var shape = TensorData.Shape(tensor);
-            var q = WeightQuantizer.Quantize(w, shape, p, v => v);
-            var bias = TensorData.ToFloats(index.Initializer(op.Node.Input[op.BiasIndex!.Value])!);
-            var shift = op.Node.OpType == "Conv" ? ConvShift(w, q, shape, p, mean, (int)op.Node.GetInt("group", 1)) : GemmShift(w, q, shape, p, mean, op.Node.GetInt("transB", 0) != 0);
-            if (shift is null || shift.Length != bias.Length) continue;
-
-            if (Magnitude(bias, shift) < Threshold) result[op.Node] = bias.Zip(shift, (b, s) => b - s).ToArray();
-        }
-
-        return result;
+        var m = OperatorMetatypes.For(op.Node);
+        if (!m.BiasCorrection || op.BiasIndex is null || op.Weight is not { } w || m.Weight?.Input != w.InputIndex) return null;
+        int rank = index.Initializer(w.Tensor)!.Dims.Count;
+        return m.ActivationChannelAxis(op.Node, rank) == 1 ? op.Node.Input[0] : null;
     }
 
     /// <summary>The largest shift relative to its bias; infinite where a zero bias would move.</summary>
@@ -69,51 +53,40 @@ internal static class BiasCorrection
         return magnitude;
     }
 
-    private static float Dequantized(QuantizationParameters p, int q, int channel) => p.Dequantize(q, p.PerChannel ? channel : 0);
-
-    /// <summary>W [Cout, Cin/group, k...]: shift[c] = sum over in-channels and kernel of (Wq - W) * mean of that in-channel.</summary>
-    private static float[]? ConvShift(float[] w, int[] q, long[] shape, QuantizationParameters p, float[] mean, int group)
+    /// <summary>
+    /// shift[c] = sum over the weight's input channels (within c's group) and kernel positions of
+    /// (Wq - W) times the mean of that input channel; null when the shapes do not line up.
+    /// </summary>
+    public static float[]? Shift(NodeProto node, TensorProto weight, QuantizationParameters p, float[] mean)
     {
-        int cout = (int)shape[0], cinPerGroup = (int)shape[1];
-        int kernel = (int)(w.Length / ((long)cout * cinPerGroup));
-        if (mean.Length != cinPerGroup * group || cout % group != 0) return null;
+        var m = OperatorMetatypes.For(node);
+        var w = TensorData.ToFloats(weight);
+        var shape = TensorData.Shape(weight);
+        var (outAxis, inAxis) = m.WeightAxes(node, shape.Length);
+        int groups = m.Groups(node);
+        int cout = (int)shape[outAxis], cinPerGroup = (int)shape[inAxis];
+        if (groups < 1 || mean.Length != cinPerGroup * groups || cout % groups != 0) return null;
+
+        var q = WeightQuantizer.Quantize(w, shape, p, v => v);
+        var output = ChannelIndexer.For(shape, outAxis);
+        var input = ChannelIndexer.For(shape, inAxis);
+        var channel = p.Axis is int a ? ChannelIndexer.For(shape, a) : default;
+
+        // Rounding error summed per (output, input) channel pair over the kernel, then weighted by the input's mean.
+        var error = new double[cout * cinPerGroup];
+        for (int i = 0; i < w.Length; i++)
+        {
+            float dequantized = p.Dequantize(q[i], p.Axis is null ? 0 : channel.Of(i));
+            error[output.Of(i) * cinPerGroup + input.Of(i)] += dequantized - w[i];
+        }
+
         var shift = new float[cout];
         for (int c = 0; c < cout; c++)
         {
-            int firstIn = c / (cout / group) * cinPerGroup;
+            int firstIn = c / (cout / groups) * cinPerGroup;
             double sum = 0;
-            for (int ci = 0; ci < cinPerGroup; ci++)
-            {
-                int at = (c * cinPerGroup + ci) * kernel;
-                double error = 0;
-                for (int k = 0; k < kernel; k++) error += Dequantized(p, q[at + k], c) - w[at + k];
-                sum += error * mean[firstIn + ci];
-            }
-
+            for (int ci = 0; ci < cinPerGroup; ci++) sum += error[c * cinPerGroup + ci] * mean[firstIn + ci];
             shift[c] = (float)sum;
-        }
-
-        return shift;
-    }
-
-    /// <summary>W [K, N] (or [N, K] with transB): shift[n] = sum_k (Wq - W)[k, n] * mean[k].</summary>
-    private static float[]? GemmShift(float[] w, int[] q, long[] shape, QuantizationParameters p, float[] mean, bool transB)
-    {
-        if (shape.Length != 2) return null;
-        int k = (int)(transB ? shape[1] : shape[0]), n = (int)(transB ? shape[0] : shape[1]);
-        if (mean.Length != k) return null;
-        var shift = new float[n];
-        for (int j = 0; j < n; j++)
-        {
-            double sum = 0;
-            for (int i = 0; i < k; i++)
-            {
-                int at = transB ? j * k + i : i * n + j;
-                int channel = p.Axis is int axis ? (axis == 0 ? at / k : at % n) : 0;
-                sum += (p.Dequantize(q[at], channel) - w[at]) * mean[i];
-            }
-
-            shift[j] = (float)sum;
         }
 
         return shift;

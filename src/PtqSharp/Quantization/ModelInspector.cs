@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using PtqSharp.Execution;
 using PtqSharp.Hardware;
@@ -18,12 +17,16 @@ public sealed record ModelInfo(
 
 public static class ModelInspector
 {
-    public static ModelInfo Inspect(ModelProto model, TargetDevice device = TargetDevice.Any)
+    /// <summary>Describes the model and, after preprocessing as quantization would do it, which ops the device's rules would quantize.</summary>
+    /// <param name="onnx">The model.</param>
+    /// <param name="device">Whose rules decide what would be quantized.</param>
+    public static ModelInfo Inspect(OnnxModel onnx, TargetDevice device = TargetDevice.Any)
     {
+        var model = onnx.Proto;
         var rules = HardwareConfig.For(device);
         var working = model.Clone();
         OpsetUpgrader.Upgrade(working);
-        var preprocessed = SessionFactory.Optimize(working, GraphOptimizationLevel.ORT_ENABLE_BASIC);
+        var preprocessed = SessionFactory.Optimize(working, GraphOptimization.Basic);
         var plan = QuantizerPlacement.Plan(new GraphIndex(preprocessed.Graph), rules, IgnoredScopeMatcher.Create(IgnoredScope.Empty, preprocessed.Graph));
         var quantized = plan.Ops.GroupBy(o => o.Node.OpType).ToDictionary(g => g.Key, g => g.Count());
         var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();

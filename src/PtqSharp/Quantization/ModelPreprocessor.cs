@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using PtqSharp.Execution;
 using PtqSharp.Onnx;
@@ -17,6 +16,6 @@ internal static class ModelPreprocessor
         var working = original.Clone();
         int originalOpset = OpsetUpgrader.Upgrade(working);
         if (Float16Converter.HasFloat16(working)) Float16Converter.ToFloat32(working);
-        return (SessionFactory.Optimize(working, GraphOptimizationLevel.ORT_ENABLE_BASIC), originalOpset);
+        return (SessionFactory.Optimize(working, GraphOptimization.Basic), originalOpset);
     }
 }

@@ -6,7 +6,7 @@ namespace PtqSharp.Quantization;
 /// <summary>
 /// Writes the plan into the graph as QuantizeLinear/DequantizeLinear pairs on activations and
 /// DequantizeLinear on integer weights and int32 biases: the QDQ format ONNX Runtime turns into
-/// integer kernels.
+/// integer kernels. It returns which float tensor each dequantized one stands for.
 /// </summary>
 internal sealed class QdqWriter
 {
@@ -14,6 +14,7 @@ internal sealed class QdqWriter
     private readonly GraphIndex _index;
     private readonly HashSet<string> _names;
     private readonly Func<NodeProto, int, bool> _readsFloat;
+    private readonly Dictionary<string, (string Float, QuantizedTensorKind Kind)> _written = new();
 
     private QdqWriter(GraphProto graph, Func<NodeProto, int, bool> readsFloat)
     {
@@ -23,8 +24,8 @@ internal sealed class QdqWriter
         _names = graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)).ToHashSet();
     }
 
-    /// <summary>Returns a new model; <paramref name="model"/> is not modified.</summary>
-    public static ModelProto Write(
+    /// <summary>Returns a new model and its quantized tensors; <paramref name="model"/> is not modified.</summary>
+    public static (ModelProto Model, IReadOnlyList<QuantizedTensor> Tensors) Write(
         ModelProto model,
         QuantizationPlan plan,
         IReadOnlyDictionary<string, QuantizationParameters> activations,
@@ -62,7 +63,18 @@ internal sealed class QdqWriter
         writer.ImportContribDomainIfUsed(result);
         writer.RemoveUnusedInitializers();
         writer.SortTopologically();
-        return result;
+        return (result, writer.Written());
+    }
+
+    /// <summary>The quantized tensors in the order of their DequantizeLinear nodes, with the nodes that read them.</summary>
+    private List<QuantizedTensor> Written()
+    {
+        var index = new GraphIndex(_graph);
+        return _graph.Node
+            .Where(n => n.OpType == "DequantizeLinear" && _written.ContainsKey(n.Output[0]))
+            .Select(n => (Tensor: n.Output[0], Entry: _written[n.Output[0]]))
+            .Select(x => new QuantizedTensor(x.Tensor, x.Entry.Float, x.Entry.Kind, index.Consumers(x.Tensor).Select(u => u.Node.Name).Distinct().ToList()))
+            .ToList();
     }
 
     private void QuantizeActivation(string tensor, QuantizationParameters p)
@@ -92,6 +104,7 @@ internal sealed class QdqWriter
 
         _graph.Node.Add(new NodeProto { OpType = "QuantizeLinear", Domain = DomainFor(p), Name = Unique(tensor + "_QuantizeLinear"), Input = { source, scale, zeroPoint }, Output = { quantized } });
         _graph.Node.Add(new NodeProto { OpType = "DequantizeLinear", Domain = DomainFor(p), Name = Unique(tensor + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { dequantized } });
+        _written[dequantized] = (tensor, QuantizedTensorKind.Activation);
     }
 
     private void QuantizeWeight(NodeProto node, WeightInput w, QuantizationParameters p)
@@ -108,6 +121,7 @@ internal sealed class QdqWriter
             _ => throw new InvalidOperationException($"No weight writer for {p.Type}."),
         });
         node.Input[w.InputIndex] = Dequantize(name, w.Tensor, p);
+        _written[node.Input[w.InputIndex]] = (w.Tensor, QuantizedTensorKind.Weight);
     }
 
     private void QuantizeBias(NodeProto node, int biasIndex, QuantizationParameters p, float[]? corrected)

@@ -42,7 +42,11 @@ public sealed record QuantizationReport
 
     public required long SizeAfter { get; init; }
 
-    public required int CalibrationSamples { get; init; }
+    /// <summary>The samples that calibrated, by index into the calibration dataset.</summary>
+    public required IReadOnlyList<int> CalibrationSamples { get; init; }
+
+    /// <summary>The samples held out of calibration (the FP32 vs INT8 comparison runs on them), by index.</summary>
+    public required IReadOnlyList<int> HoldOutSamples { get; init; }
 
     /// <summary>FP32 vs INT8 on samples not used for calibration; null if none were held out.</summary>
     public OutputAgreement? HoldOutAgreement { get; init; }

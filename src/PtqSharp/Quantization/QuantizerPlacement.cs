@@ -1,5 +1,6 @@
 using Onnx;
 using PtqSharp.Hardware;
+using PtqSharp.Hardware.Metatypes;
 using PtqSharp.Onnx;
 
 namespace PtqSharp.Quantization;
@@ -15,8 +16,6 @@ namespace PtqSharp.Quantization;
 /// </summary>
 internal static class QuantizerPlacement
 {
-    private static readonly HashSet<string> WeightedOps = new() { "Conv", "ConvTranspose", "MatMul", "Gemm" };
-
     public static QuantizationPlan Plan(GraphIndex index, HardwareConfig rules, IgnoredScopeMatcher ignored)
     {
         var candidates = new List<(QuantizedOp Op, OperationRule Rule)>();
@@ -118,13 +117,14 @@ internal static class QuantizerPlacement
 
             if (index.IsConstant(tensor))
             {
-                if (rule.ActivationsOnly || !WeightedOps.Contains(node.OpType))
+                var metatype = OperatorMetatypes.For(node);
+                if (rule.ActivationsOnly || metatype.Weight is null)
                 {
                     reason = $"input '{tensor}' is a constant and this op is quantized only between activations";
                     return null;
                 }
 
-                weight = new WeightInput(i, tensor, ChannelAxis(node, i, index.Initializer(tensor)!));
+                weight = new WeightInput(i, tensor, metatype.PerChannelAxis(node, i, index.Initializer(tensor)!.Dims.Count));
             }
             else
             {
@@ -149,20 +149,6 @@ internal static class QuantizerPlacement
         return new QuantizedOp(node, activations, weight, bias);
     }
 
-    /// <summary>Axis of output channels in a weight, or null where per-channel is not meaningful.</summary>
-    private static int? ChannelAxis(NodeProto node, int inputIndex, TensorProto weight)
-    {
-        int rank = weight.Dims.Count;
-        return node.OpType switch
-        {
-            "Conv" when inputIndex == 1 => 0,
-            "ConvTranspose" when inputIndex == 1 && node.GetInt("group", 1) == 1 => 1,
-            "Gemm" when inputIndex == 1 => node.GetInt("transB", 0) != 0 ? 0 : 1,
-            "MatMul" when inputIndex == 1 && rank == 2 => 1,
-            _ => null,
-        };
-    }
-
     /// <summary>The tensor to quantize for an op's output: after Relu/Clip that only it feeds, so the runtime folds them into the integer kernel.</summary>
     private static string FusionTail(GraphIndex index, HardwareConfig rules, IgnoredScopeMatcher ignored, string tensor)
     {
@@ -172,7 +158,7 @@ internal static class QuantizerPlacement
             if (uses.Count != 1) break;
             var next = uses[0].Node;
             if (!rules.FusableActivations.Contains(next.OpType) || ignored.IsIgnored(next) || uses[0].InputIndex != 0) break;
-            if (next.OpType == "Clip" && next.Input.Skip(1).Any(i => i.Length > 0 && !index.IsConstant(i))) break;
+            if (OperatorMetatypes.For(next).ParameterInputs.Any(i => i < next.Input.Count && next.Input[i].Length > 0 && !index.IsConstant(next.Input[i]))) break;
             tensor = next.Output[0];
         }
 
@@ -189,7 +175,7 @@ internal static class QuantizerPlacement
             memo[tensor] = false; // guards cycles
             var producer = index.Producer(tensor);
             bool result = producer is not null &&
-                (WeightedOps.Contains(producer.OpType) || producer.Input.Where(i => i.Length > 0 && !index.IsConstant(i)).Any(HasWeightedUpstream));
+                (OperatorMetatypes.For(producer).Weight is not null || producer.Input.Where(i => i.Length > 0 && !index.IsConstant(i)).Any(HasWeightedUpstream));
             memo[tensor] = result;
             return result;
         }

@@ -22,4 +22,18 @@ internal static class WeightQuantizer
 
         return result;
     }
+
+}
+
+/// <summary>Finds the index along one axis of a flat element of a row-major tensor.</summary>
+internal readonly record struct ChannelIndexer(long Inner, long Count)
+{
+    public static ChannelIndexer For(IReadOnlyList<long> shape, int axis)
+    {
+        long inner = 1;
+        for (int d = axis + 1; d < shape.Count; d++) inner *= shape[d];
+        return new ChannelIndexer(inner, shape[axis]);
+    }
+
+    public int Of(long i) => (int)(i / Inner % Count);
 }

@@ -1,3 +1,5 @@
+using PtqSharp.Quantization;
+
 namespace PtqSharp.Statistics;
 
 /// <summary>

@@ -11,19 +11,19 @@ namespace PtqSharp.Tests.AccuracyControl;
 public class AccuracyAwareQuantizerTests
 {
     private static readonly ImagePreprocessing Preprocessing = new() { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] };
-    private static readonly ModelProto Model = OnnxModelIO.Load(TestPaths.SampleModel);
+    private static readonly OnnxModel Model = OnnxModel.Load(TestPaths.SampleModel);
     private static readonly Dataset Calibration = ImageFolderDataset.Unlabeled(Path.Combine(TestPaths.Sample, "calibration"), Preprocessing);
     private static readonly LabeledDataset Validation = ImageFolderDataset.ByClassFolder(Path.Combine(TestPaths.Sample, "validation"), Preprocessing);
     private static readonly QuantizationOptions Quantization = new() { SubsetSize = 100, HoldOutSize = 20 };
 
-    private static double MeanCosine(ModelProto model) =>
+    private static double MeanCosine(OnnxModel model) =>
         ModelComparison.Agreement(Model, model, Validation, Enumerable.Range(0, Validation.Count).ToList()).MeanCosine;
 
     [Fact]
     public void A_tight_bound_is_met_by_reverting_ops_and_the_report_matches_an_independent_evaluation()
     {
         var options = new AccuracyControlOptions { MaxDrop = 1e-4, RankingSubsetSize = 100 };
-        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine, options, Quantization);
+        var result = Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, AccuracyMetric.Cosine, options, Quantization);
         var report = result.Report;
 
         Assert.True(report.DefaultDrop > options.MaxDrop, $"default drop {report.DefaultDrop} should miss the bound for this test to mean anything");
@@ -36,19 +36,19 @@ public class AccuracyAwareQuantizerTests
         Assert.Equal(MeanCosine(result.Model), report.FinalScore, 6);
         Assert.Equal(MeanCosine(result.FullyQuantizedModel), report.DefaultScore, 6);
         Assert.Equal("Default Quantization", report.Iterations[0].Action);
-        Assert.All(report.Reverted, r => Assert.Contains(result.Model.Graph.Node, n => n.Name == r.Name && n.Input.All(i => !i.EndsWith("_dequantized"))));
+        Assert.All(report.Reverted, r => Assert.Contains(result.Model.Proto.Graph.Node, n => n.Name == r.Name && n.Input.All(i => !i.EndsWith("_dequantized"))));
     }
 
     [Fact]
     public void A_loose_bound_keeps_the_fully_quantized_model()
     {
-        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Top1(Validation),
+        var result = Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, AccuracyMetric.Top1(Validation),
             new AccuracyControlOptions { MaxDrop = 0.02 }, Quantization);
 
         Assert.True(result.Report.BoundMet);
         Assert.Empty(result.Report.Reverted);
         Assert.Single(result.Report.Iterations);
-        Assert.Equal(result.FullyQuantizedModel, result.Model);
+        Assert.Equal(result.FullyQuantizedModel.Proto, result.Model.Proto);
         Assert.Equal(ModelComparison.Top1(Model, Validation), result.Report.Baseline, 9);
         Assert.Equal(ModelComparison.Top1(result.Model, Validation), result.Report.FinalScore, 9);
     }
@@ -56,7 +56,7 @@ public class AccuracyAwareQuantizerTests
     [Fact]
     public void An_unreachable_bound_is_reported_plainly_and_the_best_model_found_is_kept()
     {
-        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine,
+        var result = Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, AccuracyMetric.Cosine,
             new AccuracyControlOptions { MaxDrop = 0, MaxIterations = 1, RankingSubsetSize = 50 }, Quantization);
         var report = result.Report;
 
@@ -73,13 +73,13 @@ public class AccuracyAwareQuantizerTests
     {
         var indices = Enumerable.Range(0, Validation.Count).ToList();
         int calls = 0;
-        double Validate(ModelProto m, Dataset d)
+        double Validate(OnnxModel m, Dataset d)
         {
             Interlocked.Increment(ref calls);
             return ModelComparison.Agreement(Model, m, d, indices).MeanCosine;
         }
 
-        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, Validate,
+        var result = Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, Validate,
             new AccuracyControlOptions { MaxDrop = 1e-4, RankingSubsetSize = 100 }, Quantization);
 
         Assert.True(result.Report.BoundMet, result.Report.ToText());
@@ -96,11 +96,15 @@ public class AccuracyAwareQuantizerTests
         // error ranks the Gemm first, so the search must step back and rank again.
         static bool InFloat(ModelProto m, string opType, NodeProto n) =>
             n.OpType == opType && !m.Graph.Node.Any(p => p.OpType == "DequantizeLinear" && p.Output[0] == n.Input[1]);
-        double Validate(ModelProto m, Dataset d) => m.Graph.Node.All(n => n.OpType != "QuantizeLinear")
-            ? 1.0
-            : 0.9 + 0.02 * m.Graph.Node.Count(n => InFloat(m, "Conv", n)) - 0.05 * m.Graph.Node.Count(n => InFloat(m, "Gemm", n));
+        double Validate(OnnxModel model, Dataset d)
+        {
+            var m = model.Proto;
+            return m.Graph.Node.All(n => n.OpType != "QuantizeLinear")
+                ? 1.0
+                : 0.9 + 0.02 * m.Graph.Node.Count(n => InFloat(m, "Conv", n)) - 0.05 * m.Graph.Node.Count(n => InFloat(m, "Gemm", n));
+        }
 
-        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, Validate,
+        var result = Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, Validate,
             new AccuracyControlOptions { MaxDrop = 0.07, RankingSubsetSize = 50 }, Quantization);
         var report = result.Report;
 
@@ -115,7 +119,7 @@ public class AccuracyAwareQuantizerTests
     [Fact]
     public void The_mixed_preset_is_tried_first_when_asked()
     {
-        var result = AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine,
+        var result = Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, AccuracyMetric.Cosine,
             new AccuracyControlOptions { MaxDrop = 2e-5, ConvertToMixedPreset = true, MaxIterations = 0 }, Quantization);
 
         Assert.Equal("Mixed preset (asymmetric activations)", result.Report.Iterations[1].Action);
@@ -135,6 +139,6 @@ public class AccuracyAwareQuantizerTests
     [InlineData(0.01, 0, 30)]
     [InlineData(0.01, 300, -1)]
     public void Bad_options_are_rejected(double maxDrop, int ranking, int maxIter) =>
-        Assert.Throws<PtqException>(() => AccuracyAwareQuantizer.Quantize(Model, Calibration, Validation, AccuracyMetric.Cosine,
+        Assert.Throws<PtqException>(() => Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, AccuracyMetric.Cosine,
             new AccuracyControlOptions { MaxDrop = maxDrop, RankingSubsetSize = ranking, MaxIterations = maxIter }, Quantization));
 }

@@ -1,3 +1,4 @@
+using PtqSharp.Onnx;
 using System.IO.Compression;
 using PtqSharp.Data;
 using PtqSharp.Quantization;
@@ -26,7 +27,7 @@ public class NumpyFolderDatasetTests
             File.WriteAllBytes(Path.Combine(dir, $"{i:00}.npy"), NpyTests.NpyBytes("<f4", [1, seq, 8], RandomFloats(r, seq * 8)));
         }
 
-        var result = Quantizer.Quantize(model, new NumpyFolderDataset(dir), new QuantizationOptions { SubsetSize = 8, HoldOutSize = 4 });
+        var result = Quantizer.Quantize(model.Onnx(), new NumpyFolderDataset(dir), new QuantizationOptions { SubsetSize = 8, HoldOutSize = 4 });
         Assert.Equal(1, result.Report.QuantizedOps);
         Assert.Equal(0, result.Report.Kernels.FloatComputeCount); // MatMul runs as an integer kernel
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99);
@@ -53,7 +54,7 @@ public class NumpyFolderDatasetTests
             }
         }
 
-        var result = Quantizer.Quantize(model, new NumpyFolderDataset(dir), new QuantizationOptions { SubsetSize = 6, HoldOutSize = 4 });
+        var result = Quantizer.Quantize(model.Onnx(), new NumpyFolderDataset(dir), new QuantizationOptions { SubsetSize = 6, HoldOutSize = 4 });
         Assert.Equal(2, result.Report.QuantizedOps);
         Assert.Equal(1, result.Report.Kernels.Count("QLinearAdd"));
         Assert.Equal(1, result.Report.Kernels.Count("QLinearConv"));

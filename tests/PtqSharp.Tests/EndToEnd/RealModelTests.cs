@@ -13,7 +13,7 @@ public class RealModelTests
     [Fact]
     public void Sample_classifier_keeps_its_accuracy_and_runs_integer_kernels()
     {
-        var model = OnnxModelIO.Load(TestPaths.SampleModel);
+        var model = OnnxModel.Load(TestPaths.SampleModel);
         var calibration = ImageFolderDataset.Unlabeled(Path.Combine(TestPaths.Sample, "calibration"), SamplePreprocessing);
         var result = Quantizer.Quantize(model, calibration, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 100 });
 
@@ -37,12 +37,12 @@ public class RealModelTests
             new ImagePreprocessing { Width = 224, Height = 224, Channels = 3, ColorOrder = ColorOrder.BGR, Mean = [110f] });
 
         // Calibrate on 32 images; compare features on 24 others.
-        var result = Quantizer.Quantize(model, images, new QuantizationOptions { SubsetSize = 32, HoldOutSize = 24, Seed = 1 });
+        var result = Quantizer.Quantize(model.Onnx(), images, new QuantizationOptions { SubsetSize = 32, HoldOutSize = 24, Seed = 1 });
 
         Assert.Equal(8, result.Report.OriginalOpset);
         Assert.Equal(22, result.Report.Kernels.Count("QLinearConv"));
         Assert.Equal(0, result.Report.Kernels.FloatComputeCount);
-        Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType == "BatchNormalization");
+        Assert.DoesNotContain(result.Model.Proto.Graph.Node, n => n.OpType == "BatchNormalization");
         Assert.True(result.Report.SizeBefore > 3.5 * result.Report.SizeAfter, $"{result.Report.SizeBefore} -> {result.Report.SizeAfter}");
         var agreement = result.Report.HoldOutAgreement!;
         Assert.Equal(24, agreement.Samples);

@@ -1,3 +1,4 @@
+using PtqSharp.Onnx;
 using PtqSharp.Evaluation;
 using PtqSharp.Quantization;
 using PtqSharp.Tests.Data;
@@ -11,9 +12,9 @@ public class LayerErrorReportTests
     {
         var model = TestGraphs.TwoConv();
         var data = RandomData.Samples(20, [1, 3, 16, 16], scale: 2f);
-        var quantized = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 15, HoldOutSize = 0 }).Model;
+        var quantized = Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { SubsetSize = 15, HoldOutSize = 0 }).Model;
 
-        var report = LayerErrorReport.Compute(model, quantized, data, Enumerable.Range(15, 5).ToList());
+        var report = LayerErrorReport.Compute(model.Onnx(), quantized, data, Enumerable.Range(15, 5).ToList());
 
         Assert.Equal(5, report.Samples);
         Assert.Equal(["conv1.w", "conv2.w"], report.Tensors.Where(t => t.Kind == "weight").Select(t => t.Tensor).Order());

@@ -1,3 +1,4 @@
+using PtqSharp.Execution;
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
@@ -31,14 +32,14 @@ public class Float16ConverterTests
     {
         var fp16 = Float16Model();
         var data = Tests.Data.RandomData.Samples(30, [1, 3, 8, 8], scale: 2f);
-        var result = Quantizer.Quantize(fp16, data, new QuantizationOptions { SubsetSize = 20, HoldOutSize = 10 });
+        var result = Quantizer.Quantize(fp16.Onnx(), data, new QuantizationOptions { SubsetSize = 20, HoldOutSize = 10 });
 
-        Assert.Equal(TensorData.Float16, result.Model.Graph.Input.Single().Type.TensorType.ElemType);
-        Assert.Equal(TensorData.Float16, result.Model.Graph.Output.Single().Type.TensorType.ElemType);
+        Assert.Equal(TensorData.Float16, result.Model.Proto.Graph.Input.Single().Type.TensorType.ElemType);
+        Assert.Equal(TensorData.Float16, result.Model.Proto.Graph.Output.Single().Type.TensorType.ElemType);
         Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {result.Report.HoldOutAgreement.MeanCosine}");
 
-        using var runner = new ModelRunner(result.Model);
+        using var runner = new ModelSession(result.Model.Proto);
         var output = runner.Run(data.Get(0))[0]!;
         Assert.Equal(4 * 8 * 8, output.Length);
     }

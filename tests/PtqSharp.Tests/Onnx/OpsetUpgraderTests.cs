@@ -1,4 +1,4 @@
-using Microsoft.ML.OnnxRuntime;
+using PtqSharp.Execution;
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
@@ -30,7 +30,7 @@ public class OpsetUpgraderTests
 
     private static float[] Run(ModelProto model, float[] input)
     {
-        using var runner = new ModelRunner(model);
+        using var runner = new ModelSession(model);
         return runner.Run(Sample.Single(new SampleTensor(input, [1, 2, 4, 4])))[0]!;
     }
 
@@ -60,8 +60,8 @@ public class OpsetUpgraderTests
         OpsetUpgrader.Upgrade(upgraded);
 
         var input = new float[] { 0.1f, 0.5f, -1f, 2f, 0.3f, 0.7f };
-        using var r1 = new ModelRunner(original);
-        using var r2 = new ModelRunner(upgraded);
+        using var r1 = new ModelSession(original);
+        using var r2 = new ModelSession(upgraded);
         var expected = r1.Run(Sample.Single(new SampleTensor(input, [1, 2, 3])))[0]!;
         var actual = r2.Run(Sample.Single(new SampleTensor(input, [1, 2, 3])))[0]!;
         Assert.Equal(1f, actual.Sum(), 1e-5f); // normalised over the flattened 6 values, as in opset 8

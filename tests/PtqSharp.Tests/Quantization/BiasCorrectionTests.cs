@@ -1,3 +1,5 @@
+using PtqSharp.Execution;
+using PtqSharp.Onnx;
 using Onnx;
 using PtqSharp.Evaluation;
 using PtqSharp.Quantization;
@@ -20,8 +22,8 @@ public class BiasCorrectionTests
     /// <summary>Mean over held-out samples and positions of the INT8 - FP32 output, per channel.</summary>
     private static double[] MeanError(ModelProto fp32, ModelProto int8, PtqSharp.Data.Dataset data)
     {
-        using var a = new ModelRunner(fp32);
-        using var b = new ModelRunner(int8);
+        using var a = new ModelSession(fp32);
+        using var b = new ModelSession(int8);
         var sum = new double[4];
         for (int i = 30; i < 40; i++)
         {
@@ -44,9 +46,9 @@ public class BiasCorrectionTests
         ModelProto Quantize(BiasCorrectionMode mode, out QuantizationReport report)
         {
             // 7-bit weights everywhere make the rounding error, and so the shift, large.
-            var result = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 30, HoldOutSize = 0, BiasCorrection = mode, OverflowFix = OverflowFix.All, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu });
+            var result = Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { SubsetSize = 30, HoldOutSize = 0, BiasCorrection = mode, OverflowFix = OverflowFix.All, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu });
             report = result.Report;
-            return result.Model;
+            return result.Model.Proto;
         }
 
         var plain = MeanError(model, Quantize(BiasCorrectionMode.None, out var noneReport), data);

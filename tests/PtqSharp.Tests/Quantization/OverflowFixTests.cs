@@ -1,3 +1,4 @@
+using PtqSharp.Execution;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Onnx;
@@ -25,10 +26,10 @@ public class OverflowFixTests
         var random = new Random(9);
         var samples = Enumerable.Range(0, 12).Select(_ => new SampleTensor(
             Enumerable.Range(0, 64 * 36).Select(_ => random.NextDouble() < 0.9 ? 1f : -1f).ToArray(), [1, 64, 6, 6])).ToList();
-        var int8 = Quantizer.Quantize(model, Dataset.FromTensors(samples), new QuantizationOptions { SubsetSize = 10, HoldOutSize = 0, OverflowFix = fix }).Model;
+        var int8 = Quantizer.Quantize(model.Onnx(), Dataset.FromTensors(samples), new QuantizationOptions { SubsetSize = 10, HoldOutSize = 0, OverflowFix = fix }).Model.Proto;
 
-        using var fused = new ModelRunner(int8);
-        using var exact = new ModelRunner(int8, exactU8S8: true);
+        using var fused = new ModelSession(int8);
+        using var exact = new ModelSession(int8, new ExecutionSettings { ExactU8S8 = true });
         var probe = Sample.Single(new SampleTensor(Enumerable.Repeat(1f, 64 * 36).ToArray(), [1, 64, 6, 6]));
         return (fused.Run(probe)[0]!, exact.Run(probe)[0]!);
     }

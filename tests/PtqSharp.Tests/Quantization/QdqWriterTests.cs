@@ -10,14 +10,14 @@ namespace PtqSharp.Tests.Quantization;
 public class QdqWriterTests
 {
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null) =>
-        Quantizer.Quantize(model, RandomData.Samples(40, [1, 3, 16, 16], scale: 2f), options ?? new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10 });
+        Quantizer.Quantize(model.Onnx(), RandomData.Samples(40, [1, 3, 16, 16], scale: 2f), options ?? new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10 });
 
     private static sbyte[] Int8(TensorProto t) => MemoryMarshal.Cast<byte, sbyte>(t.RawData.Span).ToArray();
 
     [Fact]
     public void Writes_int8_per_channel_weights_int32_bias_and_uint8_activations()
     {
-        var model = Quantize(TestGraphs.TwoConv()).Model;
+        var model = Quantize(TestGraphs.TwoConv()).Model.Proto;
         var g = model.Graph;
         var inits = g.Initializer.ToDictionary(i => i.Name);
 
@@ -53,7 +53,7 @@ public class QdqWriterTests
     {
         var original = TestGraphs.TwoConv();
         var before = original.Clone();
-        var model = Quantize(original).Model;
+        var model = Quantize(original).Model.Proto;
         Assert.Equal(before, original);
         Assert.Equal("y", model.Graph.Output.Single().Name);
         Assert.Equal("DequantizeLinear", model.Graph.Node.Single(n => n.Output.Contains("y")).OpType);
@@ -69,14 +69,14 @@ public class QdqWriterTests
             return Int8(m.Graph.Initializer.Single(i => i.Name == dq.Input[0])).Max(v => Math.Abs((int)v));
         }
 
-        var first = Quantize(TestGraphs.TwoConv()).Model;
+        var first = Quantize(TestGraphs.TwoConv()).Model.Proto;
         Assert.Equal(64, MaxAbs(first, "conv1"));
         Assert.Equal(127, MaxAbs(first, "conv2"));
 
-        var all = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.All }).Model;
+        var all = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.All }).Model.Proto;
         Assert.Equal(64, MaxAbs(all, "conv2"));
 
-        var none = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.None }).Model;
+        var none = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.None }).Model.Proto;
         Assert.Equal(127, MaxAbs(none, "conv1"));
     }
 
@@ -96,7 +96,7 @@ public class QdqWriterTests
     [Fact]
     public void Mixed_preset_gives_asymmetric_zero_points()
     {
-        var model = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { Preset = QuantizationPreset.Mixed, SubsetSize = 30, HoldOutSize = 0 }).Model;
+        var model = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { Preset = QuantizationPreset.Mixed, SubsetSize = 30, HoldOutSize = 0 }).Model.Proto;
         var conv1 = model.Graph.Node.Single(n => n.Name == "conv1");
         var dq = model.Graph.Node.Single(n => n.Output[0] == conv1.Input[0]);
         var zp = model.Graph.Initializer.Single(i => i.Name == dq.Input[2]).RawData[0];
@@ -108,9 +108,9 @@ public class QdqWriterTests
     public void Same_seed_gives_the_same_model_and_another_seed_a_different_subset()
     {
         var options = new QuantizationOptions { SubsetSize = 10, HoldOutSize = 0, Seed = 7 };
-        var a = Quantize(TestGraphs.TwoConv(), options).Model;
-        var b = Quantize(TestGraphs.TwoConv(), options).Model;
-        var c = Quantize(TestGraphs.TwoConv(), options with { Seed = 8 }).Model;
+        var a = Quantize(TestGraphs.TwoConv(), options).Model.Proto;
+        var b = Quantize(TestGraphs.TwoConv(), options).Model.Proto;
+        var c = Quantize(TestGraphs.TwoConv(), options with { Seed = 8 }).Model.Proto;
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }
@@ -133,9 +133,9 @@ public class ConstantNodeWeightTests
         conv.SetInts("pads", [1, 1, 1, 1]);
         model.Graph.Node.Add(conv);
 
-        var result = Quantizer.Quantize(model, RandomData.Samples(20, [1, 3, 8, 8]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
+        var result = Quantizer.Quantize(model.Onnx(), RandomData.Samples(20, [1, 3, 8, 8]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
         Assert.Equal(1, result.Report.QuantizedOps);
-        Assert.Contains(result.Model.Graph.Initializer, i => i.DataType == TensorData.Int8);
+        Assert.Contains(result.Model.Proto.Graph.Initializer, i => i.DataType == TensorData.Int8);
         Assert.Equal(1, result.Report.Kernels.Count("QLinearConv"));
     }
 }
@@ -148,8 +148,8 @@ public class GraphOutputQuantizationTests
         // conv1's output is a model output and conv2's input.
         var model = TestGraphs.OutputFeedingConv(channels: 2, size: 6);
 
-        var result = Quantizer.Quantize(model, RandomData.Samples(20, [1, 2, 6, 6]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
-        Assert.Equal(["mid", "y"], result.Model.Graph.Output.Select(o => o.Name));
+        var result = Quantizer.Quantize(model.Onnx(), RandomData.Samples(20, [1, 2, 6, 6]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
+        Assert.Equal(["mid", "y"], result.Model.Proto.Graph.Output.Select(o => o.Name));
         Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
     }
 }

@@ -1,3 +1,5 @@
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
 using PtqSharp.Quantization.RangeEstimation;
 using PtqSharp.Statistics;
 
@@ -87,7 +89,7 @@ public class RangeEstimatorOptionTests
             ActivationRange = new RangeEstimator { Kind = kind },
             WeightRange = new RangeEstimator { Kind = kind == RangeEstimatorKind.Entropy ? RangeEstimatorKind.Mse : kind },
         };
-        var result = PtqSharp.Quantization.Quantizer.Quantize(TestGraphs.TwoConv(), data, options);
+        var result = PtqSharp.Quantization.Quantizer.Quantize(TestGraphs.TwoConv().Onnx(), data, options);
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.98, $"{kind}: cosine {result.Report.HoldOutAgreement.MeanCosine}");
         Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
     }
@@ -96,7 +98,7 @@ public class RangeEstimatorOptionTests
     public void Entropy_is_refused_for_weights()
     {
         var options = new PtqSharp.Quantization.QuantizationOptions { WeightRange = new RangeEstimator { Kind = RangeEstimatorKind.Entropy } };
-        var e = Assert.Throws<PtqException>(() => PtqSharp.Quantization.Quantizer.Quantize(TestGraphs.TwoConv(), Tests.Data.RandomData.Samples(2, [1, 3, 16, 16]), options));
+        var e = Assert.Throws<PtqException>(() => PtqSharp.Quantization.Quantizer.Quantize(TestGraphs.TwoConv().Onnx(), Tests.Data.RandomData.Samples(2, [1, 3, 16, 16]), options));
         Assert.Contains("for activations", e.Message);
     }
 }

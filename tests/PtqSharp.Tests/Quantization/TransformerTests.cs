@@ -1,3 +1,7 @@
+using PtqSharp.Statistics;
+using PtqSharp.Quantization.Steps;
+using PtqSharp.Quantization.Pipeline;
+using PtqSharp.Hardware;
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
@@ -30,19 +34,19 @@ public class TransformerTests
     public void MiniLM_as_a_transformer_quantizes_only_matrix_products_smooths_them_and_keeps_its_embeddings()
     {
         var model = TestPaths.MiniLM();
-        var result = Quantizer.Quantize(model, Tokens(60), new QuantizationOptions { ModelType = ModelType.Transformer, SubsetSize = 40, HoldOutSize = 20 });
+        var result = Quantizer.Quantize(model.Onnx(), Tokens(60), new QuantizationOptions { ModelType = ModelType.Transformer, SubsetSize = 40, HoldOutSize = 20 });
         var report = result.Report;
 
         Assert.Equal(["Gemm", "MatMul"], report.OpTypes.Select(o => o.OpType).Order());
         Assert.Equal(48, report.OpTypes.Single(o => o.OpType == "MatMul").Quantized);
-        Assert.Contains(result.Model.Graph.Node, n => n.Name.EndsWith("_SmoothQuant", StringComparison.Ordinal) && n.OpType == "Mul");
-        Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType == "Softmax" && n.Input.Any(i => i.EndsWith("_dequantized", StringComparison.Ordinal)));
+        Assert.Contains(result.Model.Proto.Graph.Node, n => n.Name.EndsWith("_SmoothQuant", StringComparison.Ordinal) && n.OpType == "Mul");
+        Assert.DoesNotContain(result.Model.Proto.Graph.Node, n => n.OpType == "Softmax" && n.Input.Any(i => i.EndsWith("_dequantized", StringComparison.Ordinal)));
         Assert.Equal(0, report.Kernels.Count("QLinearAdd"));
         Assert.True(report.Kernels.IntegerKernelCount >= 36, $"integer kernels: {string.Join(", ", report.Kernels.IntegerKernelCounts)}");
         Assert.True(report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {report.HoldOutAgreement.MeanCosine}");
 
         // The per-tensor report maps smoothed tensors back to the float model's: every quantized MatMul weight is there.
-        var layers = LayerErrorReport.Compute(model, result.Model, Tokens(60), Enumerable.Range(40, 5).ToList());
+        var layers = LayerErrorReport.Compute(model.Onnx(), result.Model, Tokens(60), Enumerable.Range(40, 5).ToList());
         Assert.Equal(37, layers.Tensors.Count(t => t.Kind == "weight")); // 36 projections and the pooler Gemm
         Assert.True(layers.Tensors.Count(t => t.Kind == "activation") >= 48, $"{layers.Tensors.Count(t => t.Kind == "activation")} activations");
         Assert.All(layers.Tensors, t => Assert.True(t.SqnrDb > 10, $"{t.Tensor}: {t.SqnrDb:0.0} dB"));
@@ -52,7 +56,7 @@ public class TransformerTests
     public void Attention_matmuls_get_symmetric_inputs_where_the_device_allows_them()
     {
         var model = TestPaths.MiniLM();
-        var q = Quantizer.Quantize(model, Tokens(20), new QuantizationOptions { ModelType = ModelType.Transformer, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu, SubsetSize = 20, HoldOutSize = 0 }).Model;
+        var q = Quantizer.Quantize(model.Onnx(), Tokens(20), new QuantizationOptions { ModelType = ModelType.Transformer, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu, SubsetSize = 20, HoldOutSize = 0 }).Model.Proto;
         var index = new GraphIndex(q.Graph);
         var attention = q.Graph.Node.Where(n => n.OpType == "MatMul" && n.Input.All(i => index.Producer(i) is { OpType: "DequantizeLinear" } dq && index.Initializer(dq.Input[0]) is null)).ToList();
         Assert.Equal(12, attention.Count); // Q.K^T and attention.V in each of the 6 layers
@@ -79,7 +83,9 @@ public class TransformerTests
         var data = Dataset.FromList(Enumerable.Range(0, 20).ToList(), _ =>
             Sample.Single(new SampleTensor(Enumerable.Range(0, 8).Select(c => (float)(random.NextDouble() * 2 - 1) * (c == 3 ? 50f : 1f)).ToArray(), [1, 8])));
         var smoothed = model.Clone();
-        Assert.Equal(1, SmoothQuant.Apply(smoothed, 0.95f, data, Enumerable.Range(0, 20).ToList(), 1));
+        var state = new PipelineState(smoothed, HardwareConfig.For(TargetDevice.Any), new QuantizationOptions(), IgnoredScopeMatcher.Create(IgnoredScope.Empty, smoothed.Graph), [QuantizationPreset.Performance]);
+        new QuantizationPipeline([[new SmoothQuantStep(0.95f)]]).Run(state, new StatisticsEngine(data, Enumerable.Range(0, 20).ToList(), 1, null, default));
+        Assert.Single(state.Smoothed.Values, s => s.Axis == -1); // one activation smoothed, for the one MatMul
 
         var agreement = ModelComparison.Agreement(model, smoothed, data, Enumerable.Range(0, 20).ToList());
         Assert.True(agreement.SqnrDb > 100, $"SQNR {agreement.SqnrDb} dB: smoothing must not change the float function");
@@ -87,8 +93,8 @@ public class TransformerTests
         Assert.True(scale[3] < scale.Where((_, c) => c != 3).Min() / 10, $"the outlier channel is divided most: {string.Join(", ", scale)}");
 
         // And the quantized model follows the float one better than without smoothing.
-        double Sqnr(float alpha) => Quantizer.Quantize(model, data, new QuantizationOptions { ModelType = ModelType.Transformer, SmoothQuantAlpha = alpha, SubsetSize = 20, HoldOutSize = 0 }) is var r
-            ? ModelComparison.Agreement(model, r.Model, data, Enumerable.Range(0, 20).ToList()).SqnrDb : 0;
+        double Sqnr(float alpha) => Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { ModelType = ModelType.Transformer, SmoothQuantAlpha = alpha, SubsetSize = 20, HoldOutSize = 0 }) is var r
+            ? ModelComparison.Agreement(model, r.Model.Proto, data, Enumerable.Range(0, 20).ToList()).SqnrDb : 0;
         Assert.True(Sqnr(0.95f) > Sqnr(0f), $"SQNR with SmoothQuant {Sqnr(0.95f)} dB, without {Sqnr(0f)} dB");
     }
 }

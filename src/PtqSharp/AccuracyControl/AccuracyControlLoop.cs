@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Onnx;
 using PtqSharp.Data;
-using PtqSharp.Hardware;
+using PtqSharp.Onnx;
 using PtqSharp.Quantization;
-using PtqSharp.Statistics;
 
 namespace PtqSharp.AccuracyControl;
 
@@ -12,21 +11,21 @@ namespace PtqSharp.AccuracyControl;
 /// bound, revert to float the op whose reversal restores most on the samples that degraded most.
 /// A step that made the drop grow is stepped back; a step that did not help triggers a new ranking.
 /// </summary>
-internal sealed class AccuracyAwareQuantization
+internal sealed class AccuracyControlLoop
 {
     private readonly ModelProto _original;
     private readonly Dataset _calibration;
     private readonly ValidationEvaluator _evaluator;
     private readonly QuantizationOptions _quantization;
     private readonly AccuracyControlOptions _options;
-    private readonly IProgress<CalibrationProgress>? _progress;
+    private readonly IProgress<QuantizationProgress>? _progress;
     private readonly CancellationToken _ct;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly List<AccuracyIteration> _iterations = new();
+    private readonly List<AccuracyControlIteration> _iterations = new();
 
-    private AccuracyAwareQuantization(
+    private AccuracyControlLoop(
         ModelProto original, Dataset calibration, ValidationEvaluator evaluator, QuantizationOptions quantization,
-        AccuracyControlOptions options, IProgress<CalibrationProgress>? progress, CancellationToken ct)
+        AccuracyControlOptions options, IProgress<QuantizationProgress>? progress, CancellationToken ct)
     {
         _original = original;
         _calibration = calibration;
@@ -37,24 +36,28 @@ internal sealed class AccuracyAwareQuantization
         _ct = ct;
     }
 
-    public static AccuracyAwareResult Run(
+    public static AccuracyControlResult Run(
         ModelProto original, Dataset calibration, ValidationEvaluator evaluator, QuantizationOptions quantization,
-        AccuracyControlOptions options, IProgress<CalibrationProgress>? progress, CancellationToken ct)
+        AccuracyControlOptions options, IProgress<QuantizationProgress>? progress, CancellationToken ct)
     {
         options.Validate();
         quantization.Validate();
-        return new AccuracyAwareQuantization(original, calibration, evaluator, quantization, options, progress, ct).Run();
+        return new AccuracyControlLoop(original, calibration, evaluator, quantization, options, progress, ct).Run();
     }
 
     private sealed record State(QuantizationPreset Preset, List<NodeProto> Reverted, ModelProto Model, QuantizationPlan Plan, Evaluation Result, double Drop);
 
-    private AccuracyAwareResult Run()
+    private AccuracyControlResult Run()
     {
         var baseline = _evaluator.Baseline(_original, Samples($"Evaluating FP32 on {_evaluator.Count} validation samples"), _ct);
         double fp32Seconds = _clock.Elapsed.TotalSeconds;
         if (!double.IsFinite(baseline.Score)) ThrowHelper.Throw($"The FP32 model's {_evaluator.MetricName} is {baseline.Score}; accuracy control needs a finite metric.");
 
-        var calibrated = DefaultQuantization.Calibrate(_original, _calibration, _quantization, _quantization.Rules, _progress, _ct);
+        // Calibrate once, for the mixed preset too when it may be tried: every variant reuses these parameters.
+        QuantizationPreset[] presets = _options.ConvertToMixedPreset && _quantization.Preset == QuantizationPreset.Performance
+            ? [QuantizationPreset.Performance, QuantizationPreset.Mixed]
+            : [_quantization.Preset];
+        var calibrated = DefaultQuantization.Calibrate(_original, _calibration, _quantization, presets, _progress, _ct);
         var calibrationTime = _clock.Elapsed - TimeSpan.FromSeconds(fp32Seconds);
         var current = Evaluate(calibrated, baseline, _quantization.Preset, [], "Evaluating INT8 (Default Quantization)");
         var fullyQuantized = current;
@@ -68,7 +71,7 @@ internal sealed class AccuracyAwareQuantization
             if (better) current = mixed;
         }
 
-        var reverted = new List<RevertedLayer>();
+        var reverted = new List<AccuracyControlRevertedOp>();
         var excluded = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         List<(RankedLayer Layer, int Rank)>? ranking = null;
         int rankings = 0, rankedVariants = 0, candidatesInRanking = 0, evaluations = 0;
@@ -128,7 +131,7 @@ internal sealed class AccuracyAwareQuantization
             }
 
             current = trial;
-            reverted.Add(new RevertedLayer(node.Name, node.OpType, _iterations[^1].Number, rank, candidatesInRanking, pick.Score));
+            reverted.Add(new AccuracyControlRevertedOp(node.Name, node.OpType, _iterations[^1].Number, rank, candidatesInRanking, pick.Score));
         }
 
         // Only steps that did not raise the drop are kept, so the current model is the best one found.
@@ -158,7 +161,7 @@ internal sealed class AccuracyAwareQuantization
             TotalSeconds = _clock.Elapsed.TotalSeconds,
             Quantization = quantizationReport,
         };
-        return new AccuracyAwareResult(final.Model, fullyQuantized.Model, report);
+        return new AccuracyControlResult(new OnnxModel(final.Model), new OnnxModel(fullyQuantized.Model), report);
     }
 
     private State Evaluate(CalibratedModel calibrated, Evaluation baseline, QuantizationPreset preset, List<NodeProto> reverted, string stage)
@@ -175,7 +178,7 @@ internal sealed class AccuracyAwareQuantization
             : state.Result with { Nmse = _evaluator.Evaluate(state.Model, Enumerable.Range(0, _evaluator.Count).ToArray(), _evaluator.Load, Samples("Measuring output errors"), _ct).Nmse };
 
     private void Record(string action, State state, bool kept) =>
-        _iterations.Add(new AccuracyIteration(_iterations.Count, action, state.Result.Score, state.Drop, kept, state.Reverted.Count, _clock.Elapsed.TotalSeconds));
+        _iterations.Add(new AccuracyControlIteration(_iterations.Count, action, state.Result.Score, state.Drop, kept, state.Reverted.Count, _clock.Elapsed.TotalSeconds));
 
     /// <summary>
     /// The samples the quantized model degrades most: by metric loss, then by output error, which
@@ -193,8 +196,8 @@ internal sealed class AccuracyAwareQuantization
 
     private IProgress<int>? Steps(string stage, int total) => _progress is null ? null : new StageProgress(_progress, stage, total);
 
-    private sealed class StageProgress(IProgress<CalibrationProgress> inner, string stage, int total) : IProgress<int>
+    private sealed class StageProgress(IProgress<QuantizationProgress> inner, string stage, int total) : IProgress<int>
     {
-        public void Report(int value) => inner.Report(new CalibrationProgress(stage, value, total));
+        public void Report(int value) => inner.Report(new QuantizationProgress(stage, value, total));
     }
 }

@@ -1,22 +1,9 @@
+using PtqSharp.Quantization;
+
 namespace PtqSharp.Statistics;
 
-/// <summary>How per-sample statistics (each sample's min or max) become one value, as POT's aggregators.</summary>
-public enum StatisticAggregator
-{
-    Mean,
-    Min,
-    Max,
-    Median,
-
-    /// <summary>Mean of the values inside Tukey's fences (quartiles -/+ 1.5 interquartile ranges).</summary>
-    MeanNoOutliers,
-
-    /// <summary>Median of the values inside Tukey's fences.</summary>
-    MedianNoOutliers,
-}
-
 /// <summary>Applies a <see cref="StatisticAggregator"/> to a list of per-sample values.</summary>
-public static class StatisticAggregation
+internal static class StatisticAggregation
 {
     public static float Aggregate(IReadOnlyList<float> values, StatisticAggregator aggregator)
     {

@@ -1,0 +1,16 @@
+namespace PtqSharp.Quantization;
+
+/// <summary>How per-sample statistics (each sample's min or max) become one value, as POT's aggregators.</summary>
+public enum StatisticAggregator
+{
+    Mean,
+    Min,
+    Max,
+    Median,
+
+    /// <summary>Mean of the values inside Tukey's fences (quartiles -/+ 1.5 interquartile ranges).</summary>
+    MeanNoOutliers,
+
+    /// <summary>Median of the values inside Tukey's fences.</summary>
+    MedianNoOutliers,
+}

@@ -1,0 +1,143 @@
+using Onnx;
+using PtqSharp.Hardware;
+using PtqSharp.Hardware.Metatypes;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization.Pipeline;
+using PtqSharp.Quantization.RangeEstimation;
+using PtqSharp.Statistics;
+
+namespace PtqSharp.Quantization.Steps;
+
+/// <summary>
+/// POT's MinMaxQuantization: the scale and zero point of every quantizer, for each preset. Activations
+/// from per-sample minima and maxima (plus a histogram pass for histogram-based estimators), weights
+/// from their values; the quantizer type is what the preset picks among those the device allows.
+/// </summary>
+internal sealed class RangeEstimationStep : QuantizationStep
+{
+    public override string Name => "range estimation";
+
+    public override IEnumerable<StatisticPoint> StatisticPoints(PipelineState state) =>
+        state.Plan.ActivationTensors.Select(t => new StatisticPoint(t, MinMaxStatistic.Instance));
+
+    public override void Apply(PipelineState state, StatisticsContainer statistics, StatisticsEngine engine)
+    {
+        var ranges = state.Plan.ActivationTensors.Distinct().ToDictionary(t => t, statistics.MinMax);
+        var histograms = new Dictionary<string, Histogram>();
+        if (state.Options.ActivationRange.NeedsHistogram)
+        {
+            // Bins over the range the min/max pass found, so every later value lands in a bin.
+            var points = ranges.Where(kv => kv.Value.Count > 0)
+                .Select(kv => new StatisticPoint(kv.Key, new HistogramStatistic(Math.Max(Math.Abs(kv.Value.GlobalMin), Math.Abs(kv.Value.GlobalMax)))))
+                .ToList();
+            var collected = engine.Collect(state.Model, points, "Collecting histograms");
+            foreach (var p in points) histograms[p.Tensor] = collected.Get<Histogram>(p);
+        }
+
+        bool transformer = state.Options.ModelType == ModelType.Transformer;
+        foreach (var preset in state.Presets)
+        {
+            var activations = ActivationParameters(state.Plan, ranges, histograms, state.Rules, preset, state.Options.ActivationRange, transformer);
+            var weights = WeightParameters(state.Plan, state.Index, activations, state.Options, state.Rules, preset);
+            state.Parameters[preset] = new PresetParameters(activations, weights, new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance));
+        }
+    }
+
+    /// <summary>Whether the group feeds a product of two activations (attention scores, attention x values).</summary>
+    private static bool FeedsActivationProduct(ActivationGroup group, QuantizationPlan plan) =>
+        plan.Ops.Any(o => o.Weight is null && o.ActivationInputs.Count == 2 && OperatorMetatypes.For(o.Node).Weight is not null && o.ActivationInputs.Any(group.Tensors.Contains));
+
+    /// <summary>The activation quantizers a group may use: those every op reading or writing it allows.</summary>
+    internal static IReadOnlyList<QuantizerConfig> AllowedFor(ActivationGroup group, QuantizationPlan plan, HardwareConfig rules)
+    {
+        var tensors = group.Tensors.ToHashSet();
+        var lists = plan.Ops
+            .Where(o => o.ActivationInputs.Any(tensors.Contains) || (o.OutputTensor is { } t && tensors.Contains(t)))
+            .Select(o => rules.ActivationsFor(o.Node.OpType))
+            .ToList();
+        return lists.Count > 0 ? QuantizerSelection.Intersect(lists) : rules.Activations;
+    }
+
+    private static Dictionary<string, QuantizationParameters> ActivationParameters(
+        QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> ranges, IReadOnlyDictionary<string, Histogram> histograms,
+        HardwareConfig rules, QuantizationPreset preset, RangeEstimator estimator, bool transformer)
+    {
+        var result = new Dictionary<string, QuantizationParameters>();
+        foreach (var group in plan.Groups)
+        {
+            var allowed = AllowedFor(group, plan, rules);
+            if (transformer && FeedsActivationProduct(group, plan) && allowed.Any(c => c.Mode == QuantizationMode.Symmetric))
+            {
+                // Both inputs of attention MatMuls are activations: symmetric keeps their product's zero-point terms away.
+                allowed = allowed.Where(c => c.Mode == QuantizationMode.Symmetric).ToList();
+            }
+
+            var config = QuantizerSelection.Choose(allowed, preset, weights: false);
+            bool symmetric = config.Mode == QuantizationMode.Symmetric;
+            var observed = group.Tensors.Select(t => ranges[t]).Where(s => s.Count > 0).ToList();
+            bool unsigned = observed.Count > 0 && observed.All(s => s.GlobalMin >= 0f);
+            int levels = symmetric && !(unsigned && !config.Signed) ? (1 << (config.Bits - 1)) - 1 : (1 << config.Bits) - 1;
+
+            // Tensors sharing a quantizer get the widest of their estimated ranges.
+            float min = 0f, max = 0f;
+            foreach (var t in group.Tensors.Where(t => ranges[t].Count > 0))
+            {
+                var (lo, hi) = ActivationRange.Estimate(estimator, ranges[t], histograms.GetValueOrDefault(t), symmetric, levels);
+                min = Math.Min(min, lo);
+                max = Math.Max(max, hi);
+            }
+
+            var p = symmetric
+                ? RangeMath.SymmetricActivation(Math.Max(-min, max), unsigned, config.Bits, config.Signed, config.NarrowRange)
+                : RangeMath.AsymmetricActivation(min, max, config.Bits, config.Signed);
+            foreach (var t in group.Tensors) result[t] = p;
+        }
+
+        return result;
+    }
+
+    private static Dictionary<NodeProto, QuantizationParameters> WeightParameters(
+        QuantizationPlan plan, GraphIndex index, IReadOnlyDictionary<string, QuantizationParameters> activations,
+        QuantizationOptions options, HardwareConfig rules, QuantizationPreset preset)
+    {
+        var result = new Dictionary<NodeProto, QuantizationParameters>(ReferenceEqualityComparer.Instance);
+        foreach (var op in plan.Ops)
+        {
+            if (op.Weight is not { } w) continue;
+            var config = QuantizerSelection.Choose(rules.WeightsFor(op.Node.OpType), preset, weights: true);
+            var axis = config.Granularity == Granularity.PerChannel ? w.Axis : null;
+            var tensor = index.Initializer(w.Tensor)!;
+            var values = TensorData.ToFloats(tensor);
+            QuantizationParameters p;
+            if (config.Mode == QuantizationMode.Asymmetric)
+            {
+                var (min, max) = WeightStatistics.MinMaxPerChannel(values, tensor.Dims, axis);
+                p = RangeMath.AsymmetricWeights(min, max, axis, config.Bits);
+            }
+            else
+            {
+                // The overflow fix narrows 8-bit weights only on devices whose kernels can saturate.
+                bool narrowBits = rules.OverflowFix && config.Bits == 8 &&
+                    (options.OverflowFix == OverflowFix.All || (options.OverflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(op.Node)));
+                int levelHigh = narrowBits ? 64 : (1 << (config.Bits - 1)) - 1;
+                p = RangeMath.SymmetricWeights(WeightRange.Thresholds(options.WeightRange, values, tensor.Dims, axis, levelHigh), levelHigh, config.NarrowRange, axis, config.Bits);
+            }
+
+            if (op.BiasIndex is int b)
+            {
+                // Raise a channel's weight scale where its bias would not fit int32 at input x weight scale.
+                float inputScale = activations[op.ActivationInputs[0]].Scale[0];
+                var bias = TensorData.ToFloats(index.Initializer(op.Node.Input[b])!);
+                for (int c = 0; c < p.Scale.Length; c++)
+                {
+                    float needed = p.PerChannel ? RangeMath.MinWeightScaleForBias(bias[c], inputScale) : bias.Max(v => RangeMath.MinWeightScaleForBias(v, inputScale));
+                    p.Scale[c] = MathF.Max(p.Scale[c], needed);
+                }
+            }
+
+            result[op.Node] = p;
+        }
+
+        return result;
+    }
+}
