@@ -6,7 +6,9 @@ namespace PtqSharp;
 /// </summary>
 public sealed class PtqException : Exception
 {
+    /// <summary>A failure the message explains.</summary>
     public PtqException(string message) : base(message) { }
 
+    /// <summary>A failure with the exception that caused it.</summary>
     public PtqException(string message, Exception inner) : base(message, inner) { }
 }

@@ -59,9 +59,9 @@ internal static class DevicesCommand
     private static string Describe(HardwareConfig c, QuantizationPreset preset)
     {
         string Short(QuantizerConfig q) => $"{(q.Signed ? "i" : "u")}{q.Bits} {(q.Mode == QuantizationMode.Symmetric ? "sym" : "asym")}";
-        var a = QuantizerSelection.Choose(c.Activations, preset, weights: false);
-        var w = QuantizerSelection.Choose(c.Weights, preset, weights: true);
-        var effective = QuantizerSelection.Effective(c, preset);
+        var a = c.ActivationQuantizer(preset);
+        var w = c.WeightQuantizer(preset);
+        var effective = c.EffectivePreset(preset);
         return $"{Short(a)} / {Short(w)}{(effective != preset ? $"\n(as {DataOptions.Kebab(effective.ToString())})" : "")}";
     }
 }

@@ -1,21 +1,12 @@
 namespace PtqSharp.AccuracyControl;
 
-/// <summary>How the accuracy drop is measured against the FP32 baseline.</summary>
-public enum DropType
-{
-    /// <summary>baseline - quantized, in the metric's units (0.01 = one point of a 0..1 accuracy).</summary>
-    Absolute,
-
-    /// <summary>(baseline - quantized) / |baseline|.</summary>
-    Relative,
-}
-
 /// <summary>Settings of Accuracy-aware Quantization. Defaults follow POT's AccuracyAwareQuantization.</summary>
 public sealed record AccuracyControlOptions
 {
     /// <summary>The largest accepted drop of the metric.</summary>
     public double MaxDrop { get; init; } = 0.01;
 
+    /// <summary>Whether <see cref="MaxDrop"/> is absolute (in the metric's units) or relative to the baseline.</summary>
     public DropType DropType { get; init; } = DropType.Absolute;
 
     /// <summary>Validation samples, those the quantized model degrades most, on which layers are ranked.</summary>

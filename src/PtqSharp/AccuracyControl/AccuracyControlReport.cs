@@ -9,14 +9,19 @@ namespace PtqSharp.AccuracyControl;
 /// <summary>What Accuracy-aware Quantization did, step by step, and what it cost.</summary>
 public sealed record AccuracyControlReport
 {
+    /// <summary>The metric's name, e.g. "top1", or "validation function".</summary>
     public required string Metric { get; init; }
 
+    /// <summary>How drops are measured.</summary>
     public required DropType DropType { get; init; }
 
+    /// <summary>The bound the run aimed for.</summary>
     public required double MaxDrop { get; init; }
 
+    /// <summary>Samples in the validation set.</summary>
     public required int ValidationSamples { get; init; }
 
+    /// <summary>Most samples ops were ranked on.</summary>
     public required int RankingSubsetSize { get; init; }
 
     /// <summary>The FP32 model's metric.</summary>
@@ -25,32 +30,43 @@ public sealed record AccuracyControlReport
     /// <summary>The fully quantized model's metric and drop.</summary>
     public required double DefaultScore { get; init; }
 
+    /// <summary>The fully quantized model's drop.</summary>
     public required double DefaultDrop { get; init; }
 
+    /// <summary>The final model's metric.</summary>
     public required double FinalScore { get; init; }
 
+    /// <summary>The final model's drop.</summary>
     public required double FinalDrop { get; init; }
 
+    /// <summary>Whether the final drop is within <see cref="MaxDrop"/>.</summary>
     public required bool BoundMet { get; init; }
 
     /// <summary>Why the search ended.</summary>
     public required string Outcome { get; init; }
 
+    /// <summary>The preset of the final model (mixed when the conversion helped).</summary>
     public required QuantizationPreset FinalPreset { get; init; }
 
+    /// <summary>Every full evaluation, Default Quantization first.</summary>
     public required IReadOnlyList<AccuracyControlIteration> Iterations { get; init; }
 
+    /// <summary>The ops in float in the final model, in the order they were reverted.</summary>
     public required IReadOnlyList<AccuracyControlRevertedOp> Reverted { get; init; }
 
     /// <summary>How many times the candidate ops were ranked, and how many variant models that evaluated.</summary>
     public required int Rankings { get; init; }
 
+    /// <summary>Variant models evaluated while ranking, over all rankings.</summary>
     public required int RankedVariants { get; init; }
 
+    /// <summary>Wall time of the FP32 evaluation of the validation set: the unit of <see cref="TimeInFp32Evaluations"/>.</summary>
     public required double Fp32EvaluationSeconds { get; init; }
 
+    /// <summary>Wall time spent ranking.</summary>
     public required double RankingSeconds { get; init; }
 
+    /// <summary>Wall time of the whole run.</summary>
     public required double TotalSeconds { get; init; }
 
     /// <summary>The run's wall time in units of one FP32 evaluation of the validation set.</summary>
@@ -74,6 +90,7 @@ public sealed record AccuracyControlReport
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
+    /// <summary>The report as indented JSON with snake_case keys (the <c>name.accuracy.json</c> file).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>A plain-text account: the bound, the table of iterations, the reverted ops.</summary>

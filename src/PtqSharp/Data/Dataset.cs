@@ -7,6 +7,7 @@ namespace PtqSharp.Data;
 /// </summary>
 public abstract class Dataset
 {
+    /// <summary>Number of samples.</summary>
     public abstract int Count { get; }
 
     /// <summary>Loads sample <paramref name="index"/>; called once per use, so implementations need not cache.</summary>
@@ -30,13 +31,4 @@ public abstract class Dataset
 
         public override Sample Get(int index) => transform(items[index]);
     }
-}
-
-/// <summary>A dataset whose samples carry an integer class label, for accuracy metrics.</summary>
-public abstract class LabeledDataset : Dataset
-{
-    public abstract int Label(int index);
-
-    /// <summary>Class names by label index, when known (folder names), for reports.</summary>
-    public virtual IReadOnlyList<string>? ClassNames => null;
 }

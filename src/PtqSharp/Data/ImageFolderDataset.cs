@@ -26,13 +26,16 @@ public sealed class ImageFolderDataset : LabeledDataset
         _preprocessing = preprocessing;
     }
 
+    /// <summary>The image files, in ordinal path order.</summary>
     public IReadOnlyList<string> Files => _files;
 
+    /// <summary>Number of images.</summary>
     public override int Count => _files.Count;
 
+    /// <summary>Class subfolder names by label, or null without them.</summary>
     public override IReadOnlyList<string>? ClassNames => _classNames;
 
-    public static IReadOnlyList<string> ListImages(string folder)
+    internal static IReadOnlyList<string> ListImages(string folder)
     {
         if (!Directory.Exists(folder))
         {
@@ -51,6 +54,7 @@ public sealed class ImageFolderDataset : LabeledDataset
         return files;
     }
 
+    /// <summary>Every image under <paramref name="folder"/>, for calibration.</summary>
     public static ImageFolderDataset Unlabeled(string folder, ImagePreprocessing preprocessing) =>
         new(ListImages(folder), null, null, preprocessing);
 
@@ -104,9 +108,11 @@ public sealed class ImageFolderDataset : LabeledDataset
         return new ImageFolderDataset(files, labels, null, preprocessing);
     }
 
+    /// <summary>The class of image <paramref name="index"/>; only for labeled folders.</summary>
     public override int Label(int index) =>
         _labels is null ? ThrowHelper.Throw<int>("This image dataset has no labels.") : _labels[index];
 
+    /// <summary>Decodes and preprocesses image <paramref name="index"/>.</summary>
     public override Sample Get(int index)
     {
         var file = _files[index];

@@ -3,21 +3,6 @@ using PtqSharp.Onnx;
 
 namespace PtqSharp.Data;
 
-public enum TensorLayout
-{
-    /// <summary>Batch, channels, height, width: most ONNX vision models.</summary>
-    NCHW,
-
-    /// <summary>Batch, height, width, channels: models exported from TensorFlow.</summary>
-    NHWC,
-}
-
-public enum ColorOrder
-{
-    RGB,
-    BGR,
-}
-
 /// <summary>
 /// How an image file becomes a model input, as in POT's simplified mode: resize (optionally after a
 /// center crop), lay out, and normalise each channel as (pixel - mean) / scale with pixels in 0..255.
@@ -25,8 +10,10 @@ public enum ColorOrder
 /// </summary>
 public sealed record ImagePreprocessing
 {
+    /// <summary>Width the image is resized to; null to take it from the model input.</summary>
     public int? Width { get; init; }
 
+    /// <summary>Height the image is resized to; null to take it from the model input.</summary>
     public int? Height { get; init; }
 
     /// <summary>1 for grayscale, 3 for color; null to take it from the model input.</summary>
@@ -35,8 +22,10 @@ public sealed record ImagePreprocessing
     /// <summary>Fraction of the shorter side kept by a center crop before resizing (e.g. 0.875); null for none.</summary>
     public float? CenterCrop { get; init; }
 
+    /// <summary>Channel layout of the model input.</summary>
     public TensorLayout Layout { get; init; } = TensorLayout.NCHW;
 
+    /// <summary>Channel order of color inputs.</summary>
     public ColorOrder ColorOrder { get; init; } = ColorOrder.RGB;
 
     /// <summary>Per-channel mean subtracted from 0..255 pixels; one value applies to all channels.</summary>

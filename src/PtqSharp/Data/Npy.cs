@@ -8,6 +8,7 @@ namespace PtqSharp.Data;
 /// <summary>Reads NumPy .npy arrays and .npz archives (little-endian, C order).</summary>
 public static partial class Npy
 {
+    /// <summary>Reads one .npy array.</summary>
     public static SampleTensor ReadFile(string path)
     {
         using var stream = File.OpenRead(path);
@@ -39,6 +40,7 @@ public static partial class Npy
         }
     }
 
+    /// <summary>Reads a .npy array from a stream; <paramref name="source"/> names it in errors.</summary>
     public static SampleTensor Read(Stream stream, string source)
     {
         using var reader = new BinaryReader(stream, Encoding.ASCII, leaveOpen: true);
@@ -103,38 +105,4 @@ public static partial class Npy
 
     [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
     private static partial Regex Shape();
-}
-
-/// <summary>
-/// A folder of .npy files (one sample each, for single-input models) or .npz files (one sample
-/// each, arrays keyed by model input name). Samples may differ in dynamic dimensions.
-/// </summary>
-public sealed class NumpyFolderDataset : Dataset
-{
-    private readonly IReadOnlyList<string> _files;
-
-    public NumpyFolderDataset(string folder)
-    {
-        if (!Directory.Exists(folder)) ThrowHelper.Throw($"Data folder '{folder}' does not exist.");
-        _files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .ToList();
-        if (_files.Count == 0) ThrowHelper.Throw($"Data folder '{folder}' holds no .npy or .npz files.");
-    }
-
-    public override int Count => _files.Count;
-
-    public override Sample Get(int index)
-    {
-        var file = _files[index];
-        return file.EndsWith(".npz", StringComparison.OrdinalIgnoreCase)
-            ? new Sample(Npy.ReadArchive(file), file)
-            : Sample.Single(Npy.ReadFile(file), file);
-    }
-
-    /// <summary>True if the folder holds .npy/.npz files (and so should be read as NumPy data, not images).</summary>
-    public static bool Holds(string folder) =>
-        Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.np?", SearchOption.AllDirectories)
-            .Any(f => f.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".npz", StringComparison.OrdinalIgnoreCase));
 }

@@ -1,19 +1,9 @@
 namespace PtqSharp.Data;
 
-/// <summary>
-/// One input tensor of a sample: a flat array (float, Half, long, int, byte, sbyte, bool or double)
-/// in row-major order, and its shape.
-/// </summary>
-public sealed record SampleTensor(Array Data, long[] Shape)
-{
-    public static SampleTensor Create<T>(T[] data, params long[] shape) where T : unmanaged => new(data, shape);
-
-    public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
-}
-
 /// <summary>One calibration or validation sample: a tensor per model input name.</summary>
 public sealed class Sample
 {
+    /// <summary>A sample of named tensors.</summary>
     public Sample(IReadOnlyDictionary<string, SampleTensor> inputs, string? source = null)
     {
         Inputs = inputs;
@@ -26,6 +16,7 @@ public sealed class Sample
     /// <summary>Where the sample came from (a file path, an index), for error messages.</summary>
     public string? Source { get; }
 
+    /// <summary>A sample for a single-input model.</summary>
     public static Sample Single(SampleTensor tensor, string? source = null) =>
         new(new Dictionary<string, SampleTensor> { [string.Empty] = tensor }, source);
 }

@@ -1,10 +1,10 @@
 namespace PtqSharp.Data;
 
 /// <summary>Which samples calibrate and which are held out to compare FP32 with INT8.</summary>
-public sealed record SampleSplit(IReadOnlyList<int> Calibration, IReadOnlyList<int> HoldOut);
+internal sealed record SampleSplit(IReadOnlyList<int> Calibration, IReadOnlyList<int> HoldOut);
 
 /// <summary>Deterministic subset sampling: the same seed and dataset size give the same split.</summary>
-public static class SubsetSelector
+internal static class SubsetSelector
 {
     public static SampleSplit Select(int count, int subsetSize, int seed, int maxHoldOut)
     {

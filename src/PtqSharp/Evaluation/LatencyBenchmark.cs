@@ -6,37 +6,6 @@ using PtqSharp.Onnx;
 
 namespace PtqSharp.Evaluation;
 
-/// <summary>Settings of a latency measurement.</summary>
-public sealed record BenchmarkOptions
-{
-    /// <summary>ONNX Runtime intra-op threads; 0 for its default (all cores).</summary>
-    public int Threads { get; init; }
-
-    /// <summary>Samples per inference; the model needs a dynamic first dimension above 1.</summary>
-    public int BatchSize { get; init; } = 1;
-
-    public int Warmup { get; init; } = 10;
-
-    public int Runs { get; init; } = 100;
-
-    /// <summary>Sizes of dynamic dimensions other than the batch, per input name, e.g. sequence length: "input_ids" = [1, 128].</summary>
-    public IReadOnlyDictionary<string, long[]> Shapes { get; init; } = new Dictionary<string, long[]>();
-
-    internal void Validate()
-    {
-        if (Threads < 0) ThrowHelper.Throw($"Threads cannot be negative (got {Threads}).");
-        if (BatchSize < 1) ThrowHelper.Throw($"Batch size must be at least 1 (got {BatchSize}).");
-        if (Runs < 1) ThrowHelper.Throw($"Runs must be at least 1 (got {Runs}).");
-        if (Warmup < 0) ThrowHelper.Throw($"Warmup cannot be negative (got {Warmup}).");
-    }
-}
-
-/// <summary>Latency of one model: per inference (median, p90, mean) and throughput in samples per second.</summary>
-public sealed record LatencyResult(long SizeBytes, int BatchSize, int Threads, int Runs, double MedianMs, double P90Ms, double MeanMs)
-{
-    public double SamplesPerSecond => BatchSize * 1000.0 / MeanMs;
-}
-
 /// <summary>
 /// Times a model as users run it (all ONNX Runtime optimizations on) on one input, after a warm-up,
 /// so INT8 and FP32 can be compared side by side.

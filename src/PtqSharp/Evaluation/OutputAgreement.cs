@@ -3,6 +3,11 @@ using System.Numerics.Tensors;
 namespace PtqSharp.Evaluation;
 
 /// <summary>How closely the quantized model's outputs follow the float model's on the same samples.</summary>
+/// <param name="Samples">Samples compared.</param>
+/// <param name="MeanCosine">Mean cosine similarity of the outputs (1 is identical direction).</param>
+/// <param name="MinCosine">The worst sample's cosine.</param>
+/// <param name="SqnrDb">Signal-to-quantization-noise ratio over all samples, in dB (about 6 dB per bit).</param>
+/// <param name="Top1Agreement">Share of samples whose top-1 class matches, for classifier outputs; else null.</param>
 public sealed record OutputAgreement(int Samples, double MeanCosine, double MinCosine, double SqnrDb, double? Top1Agreement)
 {
     /// <summary>Accumulates per-sample comparisons of one output tensor.</summary>
@@ -49,7 +54,7 @@ public sealed record OutputAgreement(int Samples, double MeanCosine, double MinC
             classifier && _argmaxMeaningful && Count > 0 ? (double)_argmaxSame / Count : null);
     }
 
-    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    internal static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double dot = 0, na = 0, nb = 0;
         for (int i = 0; i < a.Length; i++)

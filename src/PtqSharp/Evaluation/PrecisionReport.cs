@@ -7,6 +7,7 @@ namespace PtqSharp.Evaluation;
 /// Which integer types a QDQ model actually feeds each op type, read from the written graph: e.g.
 /// Conv "a u8 / w i8 per-channel". Shows that a device's rules were followed.
 /// </summary>
+/// <param name="ByOpType">Per op type, the types its inputs read, e.g. "a u8, w i8 per-channel".</param>
 public sealed record PrecisionReport(IReadOnlyDictionary<string, string> ByOpType)
 {
     /// <param name="model">A QDQ model.</param>
@@ -39,6 +40,7 @@ public sealed record PrecisionReport(IReadOnlyDictionary<string, string> ByOpTyp
         return new PrecisionReport(result.ToDictionary(kv => kv.Key, kv => string.Join(" | ", kv.Value)));
     }
 
+    /// <summary>e.g. "Conv a u8, w i8 per-channel; Add a u8".</summary>
     public override string ToString() => string.Join("; ", ByOpType.Select(kv => $"{kv.Key} {kv.Value}"));
 
     private static string Short(int dataType) => dataType switch

@@ -1,31 +1,7 @@
+using PtqSharp.Quantization;
 using System.Reflection;
 
 namespace PtqSharp.Hardware;
-
-/// <summary>How one op type is quantized on a device.</summary>
-public sealed record OperationRule
-{
-    /// <summary>Input indices that get quantizers; null means all inputs (Concat).</summary>
-    public IReadOnlyList<int>? Inputs { get; init; }
-
-    /// <summary>Index of the bias input, quantized to int32 with scale = input scale x weight scale.</summary>
-    public int? Bias { get; init; }
-
-    /// <summary>Whether the op's output (after fusable activations) gets a quantizer so the runtime can fuse an integer kernel.</summary>
-    public bool QuantizeOutput { get; init; }
-
-    /// <summary>Quantize only when every input is an activation (e.g. residual Add, not bias Add).</summary>
-    public bool ActivationsOnly { get; init; }
-
-    /// <summary>All quantized inputs and the output share one scale (Concat).</summary>
-    public bool SharedScale { get; init; }
-
-    /// <summary>Activation quantizers allowed for this op, overriding the device's; null: the device's.</summary>
-    public IReadOnlyList<QuantizerConfig>? Activations { get; init; }
-
-    /// <summary>Weight quantizers allowed for this op, overriding the device's; null: the device's.</summary>
-    public IReadOnlyList<QuantizerConfig>? Weights { get; init; }
-}
 
 /// <summary>
 /// A device's quantization rules, loaded from JSON (<c>Hardware/Configs/*.json</c>, or a user's file):
@@ -35,21 +11,28 @@ public sealed record OperationRule
 /// </summary>
 public sealed record HardwareConfig
 {
+    /// <summary>The device's name, e.g. "CPU".</summary>
     public required string Name { get; init; }
 
+    /// <summary>What the rules are for, in a sentence.</summary>
     public string Description { get; init; } = string.Empty;
 
     /// <summary>Whether 8-bit weights may be narrowed to 7 bits against u8 x s8 saturation (x86 CPUs without VNNI).</summary>
     public bool OverflowFix { get; init; }
 
+    /// <summary>Activation quantizers the device accepts, in order of preference.</summary>
     public required IReadOnlyList<QuantizerConfig> Activations { get; init; }
 
+    /// <summary>Weight quantizers the device accepts, in order of preference.</summary>
     public required IReadOnlyList<QuantizerConfig> Weights { get; init; }
 
+    /// <summary>The op types that are quantized, and how.</summary>
     public required IReadOnlyDictionary<string, OperationRule> Operations { get; init; }
 
+    /// <summary>Ops that only move data: their output takes their input's quantizer, so the runtime drops the Q/DQ pair around them.</summary>
     public IReadOnlySet<string> PassThrough { get; init; } = new HashSet<string>();
 
+    /// <summary>Activations (Relu, Clip) that fuse into the integer op before them: its output is quantized after them.</summary>
     public IReadOnlySet<string> FusableActivations { get; init; } = new HashSet<string>();
 
     /// <summary>Activation quantizers allowed at the inputs and output of an op type.</summary>
@@ -60,10 +43,23 @@ public sealed record HardwareConfig
     public IReadOnlyList<QuantizerConfig> WeightsFor(string opType) =>
         Operations.TryGetValue(opType, out var rule) && rule.Weights is { } w ? w : Weights;
 
+    /// <summary>The activation quantizer a preset selects on this device (ops may narrow it; see <see cref="ActivationsFor"/>).</summary>
+    /// <param name="preset">Performance takes symmetric quantizers and the fewest bits, mixed and accuracy asymmetric activations and the most bits.</param>
+    public QuantizerConfig ActivationQuantizer(QuantizationPreset preset) => QuantizerSelection.Choose(Activations, preset, weights: false);
+
+    /// <summary>The weight quantizer a preset selects on this device.</summary>
+    /// <param name="preset">Accuracy takes asymmetric weights where allowed, the others symmetric.</param>
+    public QuantizerConfig WeightQuantizer(QuantizationPreset preset) => QuantizerSelection.Choose(Weights, preset, weights: true);
+
+    /// <summary>What a preset amounts to on this device: accuracy is mixed where weights must be symmetric, every preset is performance on GNA.</summary>
+    /// <param name="preset">The preset asked for.</param>
+    public QuantizationPreset EffectivePreset(QuantizationPreset preset) => QuantizerSelection.Effective(this, preset);
+
     /// <summary>The devices with built-in rules, VPU folded into NPU.</summary>
     public static IReadOnlyList<TargetDevice> Devices { get; } =
         [TargetDevice.Any, TargetDevice.Cpu, TargetDevice.Gpu, TargetDevice.Npu, TargetDevice.Gna, TargetDevice.Gna3, TargetDevice.CpuSpr];
 
+    /// <summary>The built-in rules of <paramref name="device"/>.</summary>
     public static HardwareConfig For(TargetDevice device)
     {
         using var stream = OpenEmbedded(device);
@@ -100,5 +96,5 @@ public sealed record HardwareConfig
         return Parse(stream, path);
     }
 
-    public static HardwareConfig Parse(Stream json, string source) => HardwareConfigParser.Parse(json, source);
+    internal static HardwareConfig Parse(Stream json, string source) => HardwareConfigParser.Parse(json, source);
 }

@@ -9,8 +9,10 @@ public static class TargetDeviceNames
         ("GNA", TargetDevice.Gna), ("GNA3", TargetDevice.Gna3), ("CPU_SPR", TargetDevice.CpuSpr),
     ];
 
+    /// <summary>Every POT device name.</summary>
     public static IEnumerable<string> All => Names.Select(n => n.Name);
 
+    /// <summary>POT's name of <paramref name="device"/>, e.g. "CPU_SPR".</summary>
     public static string Name(TargetDevice device) => Names.First(n => n.Device == device).Name;
 
     /// <summary>Case-insensitive; '-' is accepted for '_' (cpu-spr).</summary>
@@ -30,6 +32,7 @@ public static class TargetDeviceNames
         return false;
     }
 
+    /// <summary>Parses a POT device name; <paramref name="what"/> names the option in the error.</summary>
     public static TargetDevice Parse(string text, string what) =>
         TryParse(text, out var device) ? device : ThrowHelper.Throw<TargetDevice>($"{what} '{text}' is not one of: {string.Join(", ", All)}.");
 }

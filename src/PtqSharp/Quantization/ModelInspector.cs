@@ -5,16 +5,7 @@ using PtqSharp.Onnx;
 
 namespace PtqSharp.Quantization;
 
-public sealed record TensorInfo(string Name, string ElementType, string Shape);
-
-public sealed record OpTypeInfo(string OpType, int Count, int? Quantized);
-
-/// <summary>What a model holds and what Default Quantization would do to it.</summary>
-public sealed record ModelInfo(
-    int Opset, long IrVersion, string Producer, long SizeBytes, string Device,
-    IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs, IReadOnlyList<OpTypeInfo> OpTypes,
-    int QuantizedOps, int ActivationQuantizers);
-
+/// <summary>Describes a model and what Default Quantization would quantize in it (<c>ptq inspect</c>).</summary>
 public static class ModelInspector
 {
     /// <summary>Describes the model and, after preprocessing as quantization would do it, which ops the device's rules would quantize.</summary>

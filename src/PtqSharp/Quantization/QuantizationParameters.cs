@@ -4,7 +4,7 @@ namespace PtqSharp.Quantization;
 /// Scale and zero point of one quantizer: q = clamp(round(x / scale) + zeroPoint, QMin, QMax).
 /// Per-tensor quantizers have one scale; per-channel ones have one per channel along <see cref="Axis"/>.
 /// </summary>
-public sealed record QuantizationParameters(float[] Scale, int[] ZeroPoint, QuantizedType Type, int QMin, int QMax, int? Axis = null)
+internal sealed record QuantizationParameters(float[] Scale, int[] ZeroPoint, QuantizedType Type, int QMin, int QMax, int? Axis = null)
 {
     public bool PerChannel => Axis is not null;
 

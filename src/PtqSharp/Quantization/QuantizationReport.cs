@@ -2,17 +2,13 @@ using PtqSharp.Evaluation;
 
 namespace PtqSharp.Quantization;
 
-/// <summary>How many ops of one type were quantized.</summary>
-public sealed record OpTypeCount(string OpType, int Quantized, int Total);
-
-/// <summary>A quantizable op left in float, and why.</summary>
-public sealed record SkippedNode(string Name, string OpType, string Reason);
-
 /// <summary>What Default Quantization did and how close the result is to the float model.</summary>
 public sealed record QuantizationReport
 {
+    /// <summary>The rules' name, e.g. "ANY".</summary>
     public required string TargetDevice { get; init; }
 
+    /// <summary>The preset asked for.</summary>
     public required QuantizationPreset Preset { get; init; }
 
     /// <summary>What the preset amounts to on the device (accuracy is mixed on CPU, performance on GNA).</summary>
@@ -21,25 +17,34 @@ public sealed record QuantizationReport
     /// <summary>The integer types each op type reads in the written model.</summary>
     public required PrecisionReport Precision { get; init; }
 
+    /// <summary>The overflow fix applied (none on devices that do not saturate).</summary>
     public required OverflowFix OverflowFix { get; init; }
 
+    /// <summary>The input model's opset, before the upgrade to 13.</summary>
     public required int OriginalOpset { get; init; }
 
+    /// <summary>Quantized and quantizable ops per op type.</summary>
     public required IReadOnlyList<OpTypeCount> OpTypes { get; init; }
 
+    /// <summary>Quantizable ops left in float, and why.</summary>
     public required IReadOnlyList<SkippedNode> Skipped { get; init; }
 
+    /// <summary>Ops that run on integers.</summary>
     public int QuantizedOps => OpTypes.Sum(o => o.Quantized);
 
+    /// <summary>Ops the device rules would quantize.</summary>
     public int QuantizableOps => OpTypes.Sum(o => o.Total);
 
+    /// <summary>Activation tensors that got a quantizer.</summary>
     public required int ActivationQuantizers { get; init; }
 
     /// <summary>Biased layers whose bias FastBiasCorrection corrected (0 when off).</summary>
     public required int BiasesCorrected { get; init; }
 
+    /// <summary>Size of the float model in bytes.</summary>
     public required long SizeBefore { get; init; }
 
+    /// <summary>Size of the QDQ model in bytes.</summary>
     public required long SizeAfter { get; init; }
 
     /// <summary>The samples that calibrated, by index into the calibration dataset.</summary>
@@ -51,9 +56,12 @@ public sealed record QuantizationReport
     /// <summary>FP32 vs INT8 on samples not used for calibration; null if none were held out.</summary>
     public OutputAgreement? HoldOutAgreement { get; init; }
 
+    /// <summary>The integer kernels ONNX Runtime fuses the model into.</summary>
     public required FusedKernelReport Kernels { get; init; }
 
+    /// <summary>Time to the written model: preprocessing, statistics, parameters.</summary>
     public required TimeSpan CalibrationTime { get; init; }
 
+    /// <summary>Time including the held-out comparison and the kernel check.</summary>
     public required TimeSpan TotalTime { get; init; }
 }

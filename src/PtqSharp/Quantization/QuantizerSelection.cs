@@ -3,7 +3,7 @@ using PtqSharp.Hardware;
 namespace PtqSharp.Quantization;
 
 /// <summary>Picks, for a preset, one of the quantizer configurations a device allows.</summary>
-public static class QuantizerSelection
+internal static class QuantizerSelection
 {
     /// <summary>
     /// The preset's mode if allowed (activations: symmetric for performance, asymmetric otherwise;

@@ -3,8 +3,10 @@ namespace PtqSharp.Quantization;
 /// <summary>A range estimator and its parameters; immutable, with POT's defaults.</summary>
 public sealed record RangeEstimator
 {
+    /// <summary>POT's default: min/max with the mean aggregator.</summary>
     public static readonly RangeEstimator Default = new();
 
+    /// <summary>Which estimator.</summary>
     public RangeEstimatorKind Kind { get; init; } = RangeEstimatorKind.MinMax;
 
     /// <summary>For <see cref="RangeEstimatorKind.MinMax"/>: how per-sample minima and maxima combine.</summary>

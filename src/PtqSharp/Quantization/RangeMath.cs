@@ -5,7 +5,7 @@ namespace PtqSharp.Quantization;
 /// zero point is an integer and every range is widened to contain 0), and degenerate ranges
 /// (all zeros, denormal spans) get a usable scale instead of a division by zero.
 /// </summary>
-public static class RangeMath
+internal static class RangeMath
 {
     /// <summary>Smallest scale used; below it products with other scales underflow float32 and int32 bias scales.</summary>
     public const float MinScale = 1e-10f;

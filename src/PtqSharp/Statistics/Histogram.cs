@@ -4,7 +4,7 @@ namespace PtqSharp.Statistics;
 /// A fixed-range histogram of a tensor's values over [-A, A] with an even number of bins, so zero
 /// is a bin edge and the histogram of |x| folds out of it exactly. Streams: memory is the bins only.
 /// </summary>
-public sealed class Histogram
+internal sealed class Histogram
 {
     public const int DefaultBins = 4096;
 

@@ -7,7 +7,7 @@ namespace PtqSharp.Statistics;
 /// <see cref="StatisticAggregator"/> can be applied afterwards: two floats per sample, bounded by
 /// the subset size and independent of the tensor's size.
 /// </summary>
-public sealed class MinMaxAggregator
+internal sealed class MinMaxAggregator
 {
     private readonly List<float> _mins = new();
     private readonly List<float> _maxs = new();

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace PtqSharp.Statistics;
 
 /// <summary>Ranges of constant weights, per output channel along an axis or for the whole tensor.</summary>
-public static class WeightStatistics
+internal static class WeightStatistics
 {
     /// <summary>Absolute maximum of each slice along <paramref name="axis"/>; a single value when axis is null.</summary>
     public static float[] AbsMaxPerChannel(ReadOnlySpan<float> values, IReadOnlyList<long> shape, int? axis)

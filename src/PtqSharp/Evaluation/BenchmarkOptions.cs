@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Execution;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Evaluation;
+
+/// <summary>Settings of a latency measurement.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>ONNX Runtime intra-op threads; 0 for its default (all cores).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Samples per inference; the model needs a dynamic first dimension above 1.</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>Untimed runs first, so neither model pays first-run costs.</summary>
+    public int Warmup { get; init; } = 10;
+
+    /// <summary>Timed runs; the median and the 90th percentile are reported.</summary>
+    public int Runs { get; init; } = 100;
+
+    /// <summary>Sizes of dynamic dimensions other than the batch, per input name, e.g. sequence length: "input_ids" = [1, 128].</summary>
+    public IReadOnlyDictionary<string, long[]> Shapes { get; init; } = new Dictionary<string, long[]>();
+
+    internal void Validate()
+    {
+        if (Threads < 0) ThrowHelper.Throw($"Threads cannot be negative (got {Threads}).");
+        if (BatchSize < 1) ThrowHelper.Throw($"Batch size must be at least 1 (got {BatchSize}).");
+        if (Runs < 1) ThrowHelper.Throw($"Runs must be at least 1 (got {Runs}).");
+        if (Warmup < 0) ThrowHelper.Throw($"Warmup cannot be negative (got {Warmup}).");
+    }
+}
