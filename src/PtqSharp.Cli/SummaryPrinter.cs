@@ -11,8 +11,8 @@ internal static class SummaryPrinter
         var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");
         table.HideHeaders();
         table.AddRow("Output", Markup.Escape(outputPath));
-        var preset = DataOptions.Kebab(report.Preset.ToString()) + (report.EffectivePreset != report.Preset ? $" (as {DataOptions.Kebab(report.EffectivePreset.ToString())} on {report.TargetDevice})" : "");
-        table.AddRow("Target device / preset", Markup.Escape($"{report.TargetDevice} / {preset}, overflow fix {DataOptions.Kebab(report.OverflowFix.ToString())}"));
+        var preset = DataSources.Name(report.Preset) + (report.EffectivePreset != report.Preset ? $" (as {DataSources.Name(report.EffectivePreset)} on {report.TargetDevice})" : "");
+        table.AddRow("Target device / preset", Markup.Escape($"{report.TargetDevice} / {preset}, overflow fix {DataSources.Name(report.OverflowFix)}"));
         table.AddRow("Precision", Markup.Escape(report.Precision.ToString()));
         table.AddRow("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))}); {report.BiasesCorrected} biases corrected");
         table.AddRow("Integer kernels in ONNX Runtime", report.Kernels.IntegerKernelCount == 0

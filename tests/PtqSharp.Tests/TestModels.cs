@@ -130,3 +130,10 @@ internal static class OnnxModelExtensions
     /// <summary>Wraps a model built in code for the public API.</summary>
     public static OnnxModel Onnx(this ModelProto model) => new(model);
 }
+
+/// <summary>Test traits: <c>dotnet test --filter "Category!=Slow"</c> runs the fast tests alone in seconds.</summary>
+internal static class TestCategories
+{
+    /// <summary>Quantizes a real model from NuGet (ResNet18, MiniLM): seconds each.</summary>
+    public const string Slow = "Slow";
+}

@@ -14,16 +14,16 @@ internal static class DebugCommand
         var quantized = new Option<string>("--quantized", "-q") { Description = "The QDQ model made from it.", Required = true };
         var samples = new Option<int>("--samples") { Description = "Samples to compare on.", DefaultValueFactory = _ => 50 };
         var csv = new Option<string?>("--csv") { Description = "Where to write the full report (default: beside --quantized, name.layers.csv)." };
-        var data = new DataOptions("Samples to compare on: images or NumPy files.");
+        var data = new BoundOptions(QuantizeOptions.DataFlags, new Dictionary<string, string> { ["--data"] = "Samples to compare on: images or NumPy files." });
         var command = new Command("debug", "Show which layers quantization hurts: SQNR of every quantized tensor against the float model.") { model, quantized, samples, csv };
-        foreach (var o in data.All) command.Options.Add(o);
+        data.AddTo(command);
         command.SetAction(r => CommandRunner.Run(() =>
         {
             var settings = data.Apply(r, new QuantizeSettings());
             var folder = settings.Data ?? throw new PtqException("--data is required: samples to compare the two models on.");
             var original = OnnxModel.Load(r.GetValue(model)!);
             var qdq = OnnxModel.Load(r.GetValue(quantized)!);
-            var dataset = DataOptions.Open(folder, () => settings.Preprocessing.ResolveFor(original));
+            var dataset = DataSources.Open(folder, () => settings.Preprocessing.ResolveFor(original));
             int count = Math.Min(Math.Max(1, r.GetValue(samples)), dataset.Count);
             var report = SpectreProgress.Run(p =>
             {

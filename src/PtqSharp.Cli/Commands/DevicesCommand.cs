@@ -62,6 +62,6 @@ internal static class DevicesCommand
         var a = c.ActivationQuantizer(preset);
         var w = c.WeightQuantizer(preset);
         var effective = c.EffectivePreset(preset);
-        return $"{Short(a)} / {Short(w)}{(effective != preset ? $"\n(as {DataOptions.Kebab(effective.ToString())})" : "")}";
+        return $"{Short(a)} / {Short(w)}{(effective != preset ? $"\n(as {DataSources.Name(effective)})" : "")}";
     }
 }

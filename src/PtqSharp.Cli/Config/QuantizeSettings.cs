@@ -6,7 +6,7 @@ namespace PtqSharp.Cli.Config;
 
 /// <summary>
 /// Everything <c>ptq quantize</c> needs, built from defaults, then a POT-style config file, then
-/// the options given on the command line, each overriding the one before.
+/// the options given on the command line, each overriding the one before (see <see cref="QuantizeOptions"/>).
 /// </summary>
 internal sealed record QuantizeSettings
 {
@@ -28,23 +28,25 @@ internal sealed record QuantizeSettings
 
     public string Metric { get; init; } = "top1";
 
+    /// <summary>Also compute and write the per-tensor error report.</summary>
+    public bool LayerReport { get; init; }
+
     public ImagePreprocessing Preprocessing { get; init; } = new();
 
     public QuantizationOptions Quantization { get; init; } = new();
 
     public AccuracyControlOptions Control { get; init; } = new();
 
+    /// <summary>Whether the config file chose the simplified engine explicitly (engine.type).</summary>
+    public bool SimplifiedEngine { get; init; }
+
+    /// <summary>Accuracy Checker keys the config file holds (engine.config, launchers, datasets): refused unless the engine is simplified.</summary>
+    public IReadOnlyList<string> AccuracyCheckerKeys { get; init; } = [];
+
+    /// <summary>Keys read but not honoured, each with why: printed before the run.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static readonly string[] Metrics = ["top1", "top5", "top1-agreement", "cosine"];
 
-    public static string CheckMetric(string metric, string where) =>
-        Metrics.Contains(metric.ToLowerInvariant())
-            ? metric.ToLowerInvariant()
-            : throw new PtqException($"{where} '{metric}' is not one of: {string.Join(", ", Metrics)}.");
-
-    public static ModelType ParseModelType(string? modelType, string where) => modelType?.ToLowerInvariant() switch
-    {
-        null or "" or "default" => ModelType.Default,
-        "transformer" => ModelType.Transformer,
-        _ => throw new PtqException($"{where} '{modelType}' is not one of: transformer (or null for any other model)."),
-    };
+    public static bool NeedsLabels(string metric) => metric is "top1" or "top5";
 }

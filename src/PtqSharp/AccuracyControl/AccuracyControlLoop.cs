@@ -53,6 +53,9 @@ internal sealed class AccuracyControlLoop
         double fp32Seconds = _clock.Elapsed.TotalSeconds;
         if (!double.IsFinite(baseline.Score)) ThrowHelper.Throw($"The FP32 model's {_evaluator.MetricName} is {baseline.Score}; accuracy control needs a finite metric.");
 
+        // A given baseline (POT's baseline_value) replaces the measured one for drops; per-sample values stay measured for ranking.
+        if (_options.BaselineScore is double given) baseline = baseline with { Score = given };
+
         // Calibrate once, for the mixed preset too when it may be tried: every variant reuses these parameters.
         QuantizationPreset[] presets = _options.ConvertToMixedPreset && _quantization.Preset == QuantizationPreset.Performance
             ? [QuantizationPreset.Performance, QuantizationPreset.Mixed]

@@ -15,6 +15,12 @@ public sealed record AccuracyControlOptions
     /// <summary>Most full evaluations of a reverted model before giving up.</summary>
     public int MaxIterations { get; init; } = 30;
 
+    /// <summary>
+    /// The original model's metric when already known (POT's baseline_value): drops are measured against
+    /// it instead of the FP32 evaluation, which still runs for agreement metrics and ranking.
+    /// </summary>
+    public double? BaselineScore { get; init; }
+
     /// <summary>Try the mixed preset (asymmetric activations) before reverting any layer.</summary>
     public bool ConvertToMixedPreset { get; init; }
 
@@ -23,6 +29,7 @@ public sealed record AccuracyControlOptions
 
     internal void Validate()
     {
+        if (BaselineScore is double b && !double.IsFinite(b)) ThrowHelper.Throw($"Baseline score must be a finite number (got {b}).");
         if (!(MaxDrop >= 0) || double.IsInfinity(MaxDrop)) ThrowHelper.Throw($"Max drop must be a finite number of at least 0 (got {MaxDrop}).");
         if (RankingSubsetSize < 1) ThrowHelper.Throw($"Ranking subset size must be at least 1 (got {RankingSubsetSize}).");
         if (MaxIterations < 0) ThrowHelper.Throw($"Max iterations cannot be negative (got {MaxIterations}).");

@@ -26,9 +26,13 @@ internal static class DefaultQuantization
 
         progress?.Report(new QuantizationProgress("Preprocessing (BatchNorm and constant folding)", 0, 1));
         var (preprocessed, originalOpset) = ModelPreprocessor.Prepare(original);
-        var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize);
+        var split = SubsetSelector.Select(data.Count, options.SubsetSize, options.Seed, options.HoldOutSize, options.ShuffleData);
         var engine = new StatisticsEngine(data, split.Calibration, options.BatchSize, progress, cancellationToken);
-        var state = new PipelineState(preprocessed, RulesFor(options), options, ignored, presets);
+        var rules = RulesFor(options);
+
+        // Requirements the device cannot meet fail here, before any pass over the data.
+        QuantizerSelection.CheckConstraints(rules, options.ActivationConstraints, options.WeightConstraints);
+        var state = new PipelineState(preprocessed, rules, options, ignored, presets);
         QuantizationPipeline.Default(options).Run(state, engine);
         return new CalibratedModel(state, split, originalOpset);
     }

@@ -1,6 +1,3 @@
-using PtqSharp.Hardware;
-using PtqSharp.Quantization.RangeEstimation;
-
 namespace PtqSharp.Quantization;
 
 /// <summary>Nodes that stay in float: by exact name, by regular expression over names, or by op type.</summary>
@@ -18,6 +15,9 @@ public sealed record IgnoredScope
     /// <summary>Op types, e.g. "Softmax".</summary>
     public IReadOnlyList<string> Types { get; init; } = [];
 
+    /// <summary>Op types restricted to nodes with given attribute values, e.g. Conv with group 32.</summary>
+    public IReadOnlyList<IgnoredOperation> Operations { get; init; } = [];
+
     /// <summary>True when nothing is ignored.</summary>
-    public bool IsEmpty => Names.Count == 0 && Patterns.Count == 0 && Types.Count == 0;
+    public bool IsEmpty => Names.Count == 0 && Patterns.Count == 0 && Types.Count == 0 && Operations.Count == 0;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Onnx;
 using PtqSharp.Onnx;
@@ -13,12 +14,14 @@ internal sealed class IgnoredScopeMatcher
     private readonly HashSet<string> _names;
     private readonly Regex[] _patterns;
     private readonly HashSet<string> _types;
+    private readonly IReadOnlyList<IgnoredOperation> _operations;
 
-    private IgnoredScopeMatcher(HashSet<string> names, Regex[] patterns, HashSet<string> types)
+    private IgnoredScopeMatcher(HashSet<string> names, Regex[] patterns, HashSet<string> types, IReadOnlyList<IgnoredOperation> operations)
     {
         _names = names;
         _patterns = patterns;
         _types = types;
+        _operations = operations;
     }
 
     public static IgnoredScopeMatcher Create(IgnoredScope scope, GraphProto graph)
@@ -54,16 +57,35 @@ internal sealed class IgnoredScopeMatcher
             errors.Add($"ignored type '{type}' matches no node; the model has {string.Join(", ", opTypes.Order())}");
         }
 
+        foreach (var op in scope.Operations.Where(o => !graph.Node.Any(n => Matches(o, n))))
+        {
+            var attributes = string.Join(", ", op.Attributes.Select(a => $"{a.Key} = {a.Value}"));
+            errors.Add(opTypes.Contains(op.Type)
+                ? $"ignored operation '{op.Type}' with {attributes} matches no node"
+                : $"ignored operation '{op.Type}' matches no node; the model has {string.Join(", ", opTypes.Order())}");
+        }
+
         if (errors.Count > 0)
         {
             ThrowHelper.Throw("Ignored scope does not fit the model: " + string.Join("; ", errors) + ".");
         }
 
-        return new IgnoredScopeMatcher(scope.Names.ToHashSet(), patterns.ToArray(), scope.Types.ToHashSet());
+        return new IgnoredScopeMatcher(scope.Names.ToHashSet(), patterns.ToArray(), scope.Types.ToHashSet(), scope.Operations);
     }
 
     public bool IsIgnored(NodeProto node) =>
-        _types.Contains(node.OpType) || (node.Name.Length > 0 && (_names.Contains(node.Name) || _patterns.Any(p => p.IsMatch(node.Name))));
+        _types.Contains(node.OpType) || _operations.Any(o => Matches(o, node))
+        || (node.Name.Length > 0 && (_names.Contains(node.Name) || _patterns.Any(p => p.IsMatch(node.Name))));
+
+    /// <summary>The op type matches and every listed attribute has the value: integers and strings as text, floats numerically.</summary>
+    private static bool Matches(IgnoredOperation op, NodeProto node) =>
+        node.OpType == op.Type && op.Attributes.All(a => node.Find(a.Key) is { } attribute && attribute.Type switch
+        {
+            AttributeProto.Types.AttributeType.Int => a.Value.Trim() == attribute.I.ToString(CultureInfo.InvariantCulture),
+            AttributeProto.Types.AttributeType.Float => double.TryParse(a.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && Math.Abs(f - attribute.F) <= 1e-6 * Math.Max(1, Math.Abs(f)),
+            AttributeProto.Types.AttributeType.String => a.Value == attribute.S.ToStringUtf8(),
+            _ => false,
+        });
 
     private static string NearMatches(string wanted, IReadOnlyList<string> names)
     {

@@ -21,6 +21,13 @@ public sealed record QuantizationOptions
     /// <summary>Samples per inference during calibration; needs a dynamic batch dimension when above 1.</summary>
     public int BatchSize { get; init; } = 1;
 
+    /// <summary>
+    /// Draw the calibration and hold-out samples at random (by <see cref="Seed"/>); false takes the first
+    /// samples in dataset order, as POT's shuffle_data false does. Random is the default because folders
+    /// often group samples by class.
+    /// </summary>
+    public bool ShuffleData { get; init; } = true;
+
     /// <summary>Seed of the subset sampling; the same seed and data give the same model.</summary>
     public int Seed { get; init; }
 
@@ -29,6 +36,12 @@ public sealed record QuantizationOptions
 
     /// <summary>Where 8-bit weights are narrowed to 7 bits (on devices whose rules allow it).</summary>
     public OverflowFix OverflowFix { get; init; } = OverflowFix.FirstLayer;
+
+    /// <summary>What activation quantizers must be (POT's activations section: bits, mode, granularity); the preset picks among what the device allows that fits.</summary>
+    public QuantizerConstraints ActivationConstraints { get; init; } = QuantizerConstraints.None;
+
+    /// <summary>What weight quantizers must be (POT's weights section).</summary>
+    public QuantizerConstraints WeightConstraints { get; init; } = QuantizerConstraints.None;
 
     /// <summary>How activation ranges are chosen; histogram-based estimators add a second calibration pass.</summary>
     public RangeEstimator ActivationRange { get; init; } = RangeEstimator.Default;
@@ -59,6 +72,7 @@ public sealed record QuantizationOptions
         if (!(SmoothQuantAlpha is >= 0 and <= 1)) ThrowHelper.Throw($"SmoothQuant alpha must be in [0, 1] (got {SmoothQuantAlpha}).");
         ActivationRange.Validate("Activation range");
         WeightRange.Validate("Weight range");
+        if (WeightRange.ClipMin is not null || WeightRange.ClipMax is not null) ThrowHelper.Throw("Clipping values apply to activation ranges only; weights are clipped by their range estimator.");
         if (WeightRange.Kind == RangeEstimatorKind.Entropy) ThrowHelper.Throw("The entropy range estimator is for activations; for weights use minmax, quantile, percentile or mse.");
     }
 }

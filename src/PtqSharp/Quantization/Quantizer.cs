@@ -108,7 +108,7 @@ public static class Quantizer
         {
             TargetDevice = calibrated.Rules.Name,
             Preset = preset,
-            EffectivePreset = QuantizerSelection.Effective(calibrated.Rules, preset),
+            EffectivePreset = QuantizerSelection.Effective(calibrated.Rules, preset, calibrated.Options.ActivationConstraints, calibrated.Options.WeightConstraints),
             Precision = PrecisionReport.For(quantized, calibrated.Rules.Operations.Keys),
             OverflowFix = calibrated.Rules.OverflowFix ? calibrated.Options.OverflowFix : OverflowFix.None, // other devices do not saturate
             OriginalOpset = calibrated.OriginalOpset,

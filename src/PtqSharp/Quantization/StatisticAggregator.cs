@@ -17,4 +17,7 @@ public enum StatisticAggregator
 
     /// <summary>Median of the values inside Tukey's fences.</summary>
     MedianNoOutliers,
+
+    /// <summary>The Hodges-Lehmann estimator (POT's hl_estimator): the median of all pairwise means, robust like the median but less noisy.</summary>
+    HodgesLehmann,
 }

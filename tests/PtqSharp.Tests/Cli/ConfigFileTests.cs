@@ -119,4 +119,65 @@ public class ConfigFileTests
         Assert.Equal(2, code);
         Assert.Contains("'activations' is missing", text);
     }
+
+    [Fact]
+    public void The_printed_config_reads_back_to_the_same_settings()
+    {
+        var config = Write(SampleConfig("out.onnx", ", \"ignored\": { \"operations\": [ { \"type\": \"Conv\", \"attributes\": { \"group\": 1 } } ] }, \"weights\": { \"level_low\": -128, \"level_high\": 127 }, \"use_fast_bias\": false"));
+        var (code, first) = CliRunner.Run("quantize", "-c", config, "--print-config", "--method", "accuracy-aware", "--activation-range", "percentile");
+        Assert.True(code == 0, first);
+        var printed = Write(first);
+        var (again, second) = CliRunner.Run("quantize", "-c", printed, "--print-config");
+        Assert.True(again == 0, second);
+        Assert.Equal(first, second);
+        Assert.Contains("\"bias_correction\": \"full\"", first); // POT's use_fast_bias false is BiasCorrection
+        Assert.Contains("\"level_low\": -128", first);
+        Assert.Contains("\"group\": \"1\"", first);
+    }
+
+    [Theory]
+    [InlineData("\"compression\": { \"algorithms\": [ { \"name\": \"DefaultQuantization\", \"params\": { \"range_estimator\": { \"activations\": { \"typ\": \"mse\" } } } } ] }",
+        "params.range_estimator.activations.typ", "expected one of: type, aggregator, outlier_prob, percentile, clip_min, clip_max")]
+    [InlineData("\"compression\": { \"algorithms\": [ { \"name\": \"DefaultQuantization\", \"params\": { \"activations\": { \"bits\": 4 } } } ] }", "params.activations.bits", "must be 8 or 16")]
+    [InlineData("\"compression\": { \"algorithms\": [ { \"name\": \"DefaultQuantization\", \"params\": { \"activations\": { \"range_estimator\": { \"max\": { \"aggregator\": \"mode\" } } } } } ] }",
+        "params.activations.range_estimator.max.aggregator", "hl_estimator")]
+    [InlineData("\"compression\": { \"algorithms\": [ { \"name\": \"AccuracyAwareQuantization\", \"params\": { \"metrics\": [ { \"name\": \"map\" } ] } } ] }", "params.metrics[0].name", "not a metric PtqSharp computes")]
+    [InlineData("\"compression\": { \"algorithms\": [ { \"name\": \"DefaultQuantization\", \"params\": { \"maximal_drop\": 0.01 } } ] }", "params.maximal_drop", "not a known key")]
+    public void A_bad_pot_key_is_named_with_what_it_takes(string section, string key, string problem)
+    {
+        var (code, text) = CliRunner.Run("quantize", "-c", Write("{ " + section + " }"), "--print-config");
+        Assert.Equal(2, code);
+        Assert.Contains(key, text);
+        Assert.Contains(problem, text);
+    }
+
+    [Fact]
+    public void Pot_keys_that_cannot_be_honoured_are_read_with_a_warning()
+    {
+        var config = Write("""
+            { "compression": { "dump_intermediate_model": true, "inplace_statistics": false, "algorithms": [ { "name": "AccuracyAwareQuantization", "params": {
+                "use_layerwise_tuning": true, "tune_hyperparams": true, "annotation_free": true, "annotation_conf_threshold": 0.6,
+                "saturation_fix": "no", "activations": { "range_estimator": { "min": { "type": "min", "aggregator": "min" }, "max": { "type": "quantile", "aggregator": "hl_estimator" } } } } } ] } }
+            """);
+        var (code, text) = CliRunner.Run("quantize", "-c", config, "--print-config");
+        Assert.True(code == 0, text);
+        foreach (var key in new[] { "dump_intermediate_model true is not honoured", "inplace_statistics false is not honoured", "use_layerwise_tuning true is not honoured", "tune_hyperparams true is not honoured", "annotation_free true: the metric becomes top1-agreement", "different estimator types" })
+        {
+            Assert.Contains(key, text);
+        }
+
+        var p = JsonDocument.Parse(text[text.IndexOf('{')..]).RootElement.GetProperty("compression").GetProperty("algorithms")[0].GetProperty("params");
+        Assert.Equal("top1-agreement", p.GetProperty("metric").GetString());
+        Assert.Equal("none", p.GetProperty("overflow_fix").GetString());
+        Assert.Equal("quantile", p.GetProperty("range_estimator").GetProperty("activations").GetProperty("type").GetString());
+        Assert.Equal("hodges-lehmann", p.GetProperty("range_estimator").GetProperty("activations").GetProperty("aggregator").GetString());
+    }
+
+    [Fact]
+    public void Model_type_none_is_no_model_type_as_in_pot()
+    {
+        var (code, text) = CliRunner.Run("quantize", "-c", Write("{ \"compression\": { \"model_type\": \"None\" } }"), "--print-config");
+        Assert.True(code == 0, text);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(text).RootElement.GetProperty("compression").GetProperty("model_type").ValueKind);
+    }
 }

@@ -8,6 +8,7 @@ namespace PtqSharp.Tests.Cli;
 public class TransformerCommandTests
 {
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public void Quantizes_MiniLM_from_npz_token_samples_of_different_lengths()
     {
         var dir = TestPaths.NewTempDir();

@@ -20,3 +20,19 @@ internal static class RandomData
         return Dataset.FromTensors(tensors);
     }
 }
+
+/// <summary>A dataset that counts how often each sample is read: one calibration pass reads each once.</summary>
+internal sealed class CountingDataset(Dataset inner) : Dataset
+{
+    private int _reads;
+
+    public int Reads => _reads;
+
+    public override int Count => inner.Count;
+
+    public override Sample Get(int index)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.Get(index);
+    }
+}

@@ -29,6 +29,7 @@ public class RealModelTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public void ResNet18_from_opset_8_quantizes_to_fused_integer_convs_with_features_close_to_fp32()
     {
         Assert.True(File.Exists(TestPaths.ResNet18), $"ResNet18 from NuGet not restored at {TestPaths.ResNet18}");

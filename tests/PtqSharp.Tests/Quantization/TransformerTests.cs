@@ -31,6 +31,7 @@ public class TransformerTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public void MiniLM_as_a_transformer_quantizes_only_matrix_products_smooths_them_and_keeps_its_embeddings()
     {
         var model = TestPaths.MiniLM();
@@ -53,6 +54,7 @@ public class TransformerTests
     }
 
     [Fact]
+    [Trait("Category", TestCategories.Slow)]
     public void Attention_matmuls_get_symmetric_inputs_where_the_device_allows_them()
     {
         var model = TestPaths.MiniLM();

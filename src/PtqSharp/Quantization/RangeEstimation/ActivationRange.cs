@@ -15,6 +15,14 @@ internal static class ActivationRange
     /// <param name="levels">Quantization steps from zero to the range end: 127 for int8 symmetric, 255 for uint8 and asymmetric.</param>
     public static (float Min, float Max) Estimate(RangeEstimator estimator, MinMaxAggregator stats, Histogram? histogram, bool symmetric, int levels)
     {
+        var (min, max) = Unclipped(estimator, stats, histogram, symmetric, levels);
+        if (estimator.ClipMin is double lo) min = MathF.Max(min, (float)lo);
+        if (estimator.ClipMax is double hi) max = MathF.Min(max, (float)hi);
+        return (MathF.Min(min, max), max);
+    }
+
+    private static (float Min, float Max) Unclipped(RangeEstimator estimator, MinMaxAggregator stats, Histogram? histogram, bool symmetric, int levels)
+    {
         bool unsigned = stats.GlobalMin >= 0f;
         if (estimator.Kind == RangeEstimatorKind.MinMax || histogram is null || histogram.Total == 0)
         {

@@ -37,7 +37,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
         bool transformer = state.Options.ModelType == ModelType.Transformer;
         foreach (var preset in state.Presets)
         {
-            var activations = ActivationParameters(state.Plan, ranges, histograms, state.Rules, preset, state.Options.ActivationRange, transformer);
+            var activations = ActivationParameters(state.Plan, ranges, histograms, state.Rules, preset, state, transformer);
             var weights = WeightParameters(state.Plan, state.Index, activations, state.Options, state.Rules, preset);
             state.Parameters[preset] = new PresetParameters(activations, weights, new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance));
         }
@@ -60,8 +60,9 @@ internal sealed class RangeEstimationStep : QuantizationStep
 
     private static Dictionary<string, QuantizationParameters> ActivationParameters(
         QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> ranges, IReadOnlyDictionary<string, Histogram> histograms,
-        HardwareConfig rules, QuantizationPreset preset, RangeEstimator estimator, bool transformer)
+        HardwareConfig rules, QuantizationPreset preset, PipelineState state, bool transformer)
     {
+        var estimator = state.Options.ActivationRange;
         var result = new Dictionary<string, QuantizationParameters>();
         foreach (var group in plan.Groups)
         {
@@ -72,7 +73,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
                 allowed = allowed.Where(c => c.Mode == QuantizationMode.Symmetric).ToList();
             }
 
-            var config = QuantizerSelection.Choose(allowed, preset, weights: false);
+            var config = QuantizerSelection.Choose(allowed, preset, weights: false, state.Options.ActivationConstraints);
             bool symmetric = config.Mode == QuantizationMode.Symmetric;
             var observed = group.Tensors.Select(t => ranges[t]).Where(s => s.Count > 0).ToList();
             bool unsigned = observed.Count > 0 && observed.All(s => s.GlobalMin >= 0f);
@@ -104,7 +105,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
         foreach (var op in plan.Ops)
         {
             if (op.Weight is not { } w) continue;
-            var config = QuantizerSelection.Choose(rules.WeightsFor(op.Node.OpType), preset, weights: true);
+            var config = QuantizerSelection.Choose(rules.WeightsFor(op.Node.OpType), preset, weights: true, options.WeightConstraints);
             var axis = config.Granularity == Granularity.PerChannel ? w.Axis : null;
             var tensor = index.Initializer(w.Tensor)!;
             var values = TensorData.ToFloats(tensor);
