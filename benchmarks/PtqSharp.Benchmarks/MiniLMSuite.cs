@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Reflection;
 using FastBertTokenizer;
-using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Quantization;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Reflection;
-using Onnx;
 using PtqSharp.AccuracyControl;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;

@@ -2,7 +2,6 @@ using PtqSharp.Execution;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Numerics.Tensors;
-using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Onnx;

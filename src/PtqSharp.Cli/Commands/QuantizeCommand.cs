@@ -94,7 +94,7 @@ internal static class QuantizeCommand
             AnsiConsole.MarkupLine($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {s.Metric} on {validationData.Count} validation samples, max drop {s.Control.MaxDrop.ToString(CultureInfo.InvariantCulture)} ({DataSources.Name(s.Control.DropType)})");
             var controlled = SpectreProgress.Run(p => Quantizer.QuantizeWithAccuracyControl(source, dataset, validationData, DataSources.Metric(s.Metric, validationData), s.Control, options, p));
             var written = controlled.SaveAll(outputPath);
-            AccuracyReportPrinter.Print(controlled.Report, written);
+            AccuracyControlPrinter.Print(controlled.Report, written);
             return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
         }
 

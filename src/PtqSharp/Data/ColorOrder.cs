@@ -1,6 +1,3 @@
-using Onnx;
-using PtqSharp.Onnx;
-
 namespace PtqSharp.Data;
 
 /// <summary>Channel order of color image inputs.</summary>

@@ -1,4 +1,3 @@
-using Onnx;
 using PtqSharp.Onnx;
 
 namespace PtqSharp.Data;

@@ -1,8 +1,3 @@
-using System.IO.Compression;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace PtqSharp.Data;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Onnx;
-using PtqSharp.Onnx;
-
 namespace PtqSharp.Data;
 
 /// <summary>Where the channel axis of an image input is.</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using Onnx;
-using PtqSharp.Data;
-using PtqSharp.Execution;
-using PtqSharp.Onnx;
-
 namespace PtqSharp.Evaluation;
 
 /// <summary>Settings of a latency measurement.</summary>

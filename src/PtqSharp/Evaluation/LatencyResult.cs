@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using Onnx;
-using PtqSharp.Data;
-using PtqSharp.Execution;
-using PtqSharp.Onnx;
-
 namespace PtqSharp.Evaluation;
 
 /// <summary>Latency of one model: per inference (median, p90, mean) and throughput in samples per second.</summary>

@@ -1,5 +1,5 @@
-using PtqSharp.Quantization;
 using System.Reflection;
+using PtqSharp.Quantization;
 
 namespace PtqSharp.Hardware;
 

@@ -1,6 +1,3 @@
-using PtqSharp.Quantization;
-using System.Reflection;
-
 namespace PtqSharp.Hardware;
 
 /// <summary>How one op type is quantized on a device.</summary>

@@ -1,8 +1,3 @@
-using Onnx;
-using PtqSharp.Execution;
-using PtqSharp.Hardware;
-using PtqSharp.Onnx;
-
 namespace PtqSharp.Quantization;
 
 /// <summary>What a model holds and what Default Quantization would do to it.</summary>

@@ -1,5 +1,3 @@
-using PtqSharp.Evaluation;
-
 namespace PtqSharp.Quantization;
 
 /// <summary>How many ops of one type were quantized.</summary>

@@ -1,6 +1,3 @@
-using PtqSharp.Hardware;
-using PtqSharp.Quantization.RangeEstimation;
-
 namespace PtqSharp.Quantization;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using PtqSharp.Hardware;
-using PtqSharp.Quantization.RangeEstimation;
 
 namespace PtqSharp.Quantization;
 

@@ -1,5 +1,3 @@
-using PtqSharp.Evaluation;
-
 namespace PtqSharp.Quantization;
 
 /// <summary>A quantizable op left in float, and why.</summary>

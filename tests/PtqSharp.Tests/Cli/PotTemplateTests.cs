@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PtqSharp.Onnx;
 
 namespace PtqSharp.Tests.Cli;
 

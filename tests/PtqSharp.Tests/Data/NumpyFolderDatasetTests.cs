@@ -1,4 +1,3 @@
-using PtqSharp.Onnx;
 using System.IO.Compression;
 using PtqSharp.Data;
 using PtqSharp.Quantization;

@@ -1,4 +1,3 @@
-using PtqSharp.Onnx;
 using PtqSharp.Evaluation;
 using PtqSharp.Quantization;
 using PtqSharp.Tests.Data;

@@ -1,6 +1,5 @@
 using PtqSharp.Execution;
 using Onnx;
-using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;

@@ -1,7 +1,6 @@
 using PtqSharp.Execution;
 using Onnx;
 using PtqSharp.Data;
-using PtqSharp.Evaluation;
 using PtqSharp.Onnx;
 
 namespace PtqSharp.Tests.Onnx;

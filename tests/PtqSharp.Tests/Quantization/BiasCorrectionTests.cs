@@ -1,7 +1,5 @@
 using PtqSharp.Execution;
-using PtqSharp.Onnx;
 using Onnx;
-using PtqSharp.Evaluation;
 using PtqSharp.Quantization;
 using PtqSharp.Tests.Data;
 

@@ -1,7 +1,6 @@
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
-using PtqSharp.Hardware;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
 using PtqSharp.Tests.Data;

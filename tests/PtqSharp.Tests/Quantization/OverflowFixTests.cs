@@ -1,4 +1,3 @@
-using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;

@@ -1,4 +1,3 @@
-using PtqSharp.Data;
 using PtqSharp.Hardware;
 using PtqSharp.Quantization;
 using PtqSharp.Quantization.Pipeline;

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Onnx;
-using PtqSharp.Evaluation;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
 using PtqSharp.Tests.Data;

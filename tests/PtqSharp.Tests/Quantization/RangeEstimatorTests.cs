@@ -1,4 +1,3 @@
-using PtqSharp.Onnx;
 using PtqSharp.Quantization;
 using PtqSharp.Quantization.RangeEstimation;
 using PtqSharp.Statistics;

@@ -2,12 +2,10 @@ using PtqSharp.Statistics;
 using PtqSharp.Quantization.Steps;
 using PtqSharp.Quantization.Pipeline;
 using PtqSharp.Hardware;
-using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
-using PtqSharp.Tests.Data;
 
 namespace PtqSharp.Tests.Quantization;
 

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace PtqSharp.Cli;
 
 /// <summary>The end-of-run summary of <c>ptq quantize --method accuracy-aware</c>.</summary>
-internal static class AccuracyReportPrinter
+internal static class AccuracyControlPrinter
 {
     public static void Print(AccuracyControlReport report, IReadOnlyList<string> written)
     {

@@ -8,7 +8,7 @@ using PtqSharp.Quantization;
 namespace PtqSharp.Tests.AccuracyControl;
 
 /// <summary>Accuracy control on the shipped classifier, whose fully quantized outputs have a cosine of about 0.9998 with FP32.</summary>
-public class AccuracyAwareQuantizerTests
+public class AccuracyControlTests
 {
     private static readonly ImagePreprocessing Preprocessing = new() { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] };
     private static readonly OnnxModel Model = OnnxModel.Load(TestPaths.SampleModel);
