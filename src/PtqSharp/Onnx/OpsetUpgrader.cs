@@ -130,6 +130,18 @@ internal static class OpsetUpgrader
                 case "Upsample":
                     UpgradeUpsample(node);
                     return;
+                case "Resize" when from == 10:
+                    // Resize-10 is Upsample-9 under a new name: (X, scales), asymmetric coordinates.
+                    UpgradeUpsample(node);
+                    return;
+                case "Resize":
+                    // Resize-11 reads as Resize-13 (which made roi and scales optional), except a coordinate mode 13 dropped.
+                    if (node.Find("coordinate_transformation_mode")?.S.ToStringUtf8() == "tf_half_pixel_for_nn")
+                    {
+                        Unsupported(node, "coordinate_transformation_mode tf_half_pixel_for_nn was removed in opset 13");
+                    }
+
+                    return;
                 case "TopK":
                     if (from < 10)
                     {

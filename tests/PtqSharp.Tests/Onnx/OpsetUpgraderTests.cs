@@ -67,6 +67,34 @@ public class OpsetUpgraderTests
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-6f);
     }
 
+    [Theory]
+    [InlineData(10)] // Resize(X, scales), Upsample's successor
+    [InlineData(11)] // Resize(X, roi, scales[, sizes]) with coordinate modes
+    public void Resize_from_opset_10_and_11_upgrades_and_resizes_the_same(int opset)
+    {
+        var b = new GraphBuilder().Opset(opset).Input("x", 1, 2, 4, 4).Output("y", 1, 2, 8, 8);
+        var scales = b.Initializer("scales", [4], [1f, 1f, 2f, 2f]);
+        string[] inputs = opset == 10 ? ["x", scales] : ["x", b.Initializer("roi", [0], []), scales];
+        b.Node("Resize", "up", inputs, ["y"], n =>
+        {
+            n.Attribute.Add(new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("linear") });
+            if (opset == 11)
+            {
+                n.Attribute.Add(new AttributeProto { Name = "coordinate_transformation_mode", Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("half_pixel") });
+            }
+        });
+        var original = b.Build();
+        var upgraded = original.Clone();
+        Assert.Equal(opset, OpsetUpgrader.Upgrade(upgraded));
+        Assert.Equal(13, OpsetUpgrader.DefaultOpset(upgraded));
+
+        var input = Enumerable.Range(0, 32).Select(i => (i % 7) / 3f).ToArray();
+        var expected = Run(original, input);
+        var actual = Run(upgraded, input);
+        Assert.Equal(128, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+    }
+
     [Fact]
     public void Op_with_an_unhandled_change_is_an_error_naming_the_node()
     {
