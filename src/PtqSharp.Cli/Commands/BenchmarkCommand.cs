@@ -33,11 +33,12 @@ internal static class BenchmarkCommand
                 Shapes = ParseShapes(r.GetValue(shapes) ?? []),
             };
             var paths = new[] { r.GetValue(compare), r.GetValue(model) }.OfType<string>().ToList();
-            var results = SpectreProgress.Run(p => paths.Select((path, k) =>
+            var models = paths.Select(OnnxModel.Load).ToList();
+            var results = SpectreProgress.Run(p =>
             {
-                p.Report(new($"Timing {Path.GetFileName(path)}", k, paths.Count));
-                return LatencyBenchmark.Run(OnnxModel.Load(path), options);
-            }).ToList());
+                p.Report(new($"Timing {string.Join(" and ", paths.Select(Path.GetFileName))}, interleaved", 0, 1));
+                return LatencyBenchmark.Compare(models, options);
+            });
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("");
             foreach (var path in paths) table.AddColumn(new TableColumn(Markup.Escape(Path.GetFileName(path))).RightAligned());
@@ -53,7 +54,7 @@ internal static class BenchmarkCommand
             Row("latency, median", x => x.MedianMs, v => $"{v:0.000} ms");
             Row("latency, p90", x => x.P90Ms, v => $"{v:0.000} ms");
             Row("throughput", x => x.SamplesPerSecond, v => $"{v:0.0} samples/s");
-            table.Caption($"batch {options.BatchSize}, {(options.Threads == 0 ? "all cores" : $"{options.Threads} thread(s)")}, {options.Runs} runs after {options.Warmup} warm-up, {Environment.ProcessorCount} cores");
+            table.Caption($"batch {options.BatchSize}, {(options.Threads == 0 ? "all cores" : $"{options.Threads} thread(s)")}, {options.Runs} runs after {options.Warmup} warm-up{(paths.Count > 1 ? ", interleaved" : "")}, {Environment.ProcessorCount} cores");
             AnsiConsole.Write(table);
             return ExitCodes.Success;
         }));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Execution;
@@ -7,8 +6,8 @@ using PtqSharp.Onnx;
 namespace PtqSharp.Evaluation;
 
 /// <summary>
-/// Times a model as users run it (all ONNX Runtime optimizations on) on one input, after a warm-up,
-/// so INT8 and FP32 can be compared side by side.
+/// Times models as users run them (all ONNX Runtime optimizations on) on one input, after a warm-up;
+/// several models are timed interleaved, so INT8 and FP32 can be compared side by side.
 /// </summary>
 public static class LatencyBenchmark
 {
@@ -18,24 +17,58 @@ public static class LatencyBenchmark
     /// <param name="sample">A real input; without one, inputs are synthetic (see <see cref="BenchmarkOptions.Shapes"/>).</param>
     public static LatencyResult Run(OnnxModel model, BenchmarkOptions? options = null, Sample? sample = null) => Run(model.Proto, options, sample);
 
-    internal static LatencyResult Run(ModelProto model, BenchmarkOptions? options = null, Sample? sample = null)
+    internal static LatencyResult Run(ModelProto model, BenchmarkOptions? options = null, Sample? sample = null) => Compare([model], options, sample)[0];
+
+    /// <summary>
+    /// Times several models (an INT8 model and its FP32 original, say) in one interleaved run: each
+    /// round runs every model once, starting with a different one each time, so a noisy neighbour or
+    /// a frequency change hits all of them alike and the medians compare.
+    /// </summary>
+    /// <param name="models">The models; each gets its own session with the same settings.</param>
+    /// <param name="options">Threads, batch size, runs; defaults when null.</param>
+    /// <param name="sample">A real input every model accepts; without one, inputs are synthetic per model.</param>
+    /// <returns>One result per model, in order.</returns>
+    public static IReadOnlyList<LatencyResult> Compare(IReadOnlyList<OnnxModel> models, BenchmarkOptions? options = null, Sample? sample = null) =>
+        Compare(models.Select(m => m.Proto).ToList(), options, sample);
+
+    internal static IReadOnlyList<LatencyResult> Compare(IReadOnlyList<ModelProto> models, BenchmarkOptions? options = null, Sample? sample = null)
     {
         options ??= new BenchmarkOptions();
         options.Validate();
-        using var runner = new ModelSession(model, ExecutionSettings.WithThreads(options.Threads));
-        var input = sample is null ? SyntheticSample(runner.Inputs, options) : Batch(sample, options.BatchSize);
-        for (int i = 0; i < options.Warmup; i++) runner.Run(input);
-        var times = new double[options.Runs];
-        for (int i = 0; i < times.Length; i++)
+        var sessions = new List<ModelSession>();
+        var runs = new List<ModelSession.RepeatedRun>();
+        try
         {
-            var sw = Stopwatch.StartNew();
-            runner.Run(input);
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
+            foreach (var model in models)
+            {
+                var session = new ModelSession(model, ExecutionSettings.WithThreads(options.Threads));
+                sessions.Add(session);
+                runs.Add(session.Prepare(sample is null ? SyntheticSample(session.Inputs, options) : Batch(sample, options.BatchSize)));
+            }
 
-        Array.Sort(times);
-        return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, options.Runs,
-            Percentile(times, 0.5), Percentile(times, 0.9), times.Average());
+            for (int i = 0; i < options.Warmup; i++) foreach (var run in runs) run.Run();
+            var times = models.Select(_ => new double[options.Runs]).ToArray();
+            for (int i = 0; i < options.Runs; i++)
+            {
+                for (int k = 0; k < runs.Count; k++)
+                {
+                    int m = (i + k) % runs.Count;
+                    times[m][i] = runs[m].Run();
+                }
+            }
+
+            return models.Select((model, m) =>
+            {
+                Array.Sort(times[m]);
+                return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, options.Runs,
+                    Percentile(times[m], 0.5), Percentile(times[m], 0.9), times[m].Average());
+            }).ToList();
+        }
+        finally
+        {
+            foreach (var run in runs) run.Dispose();
+            foreach (var session in sessions) session.Dispose();
+        }
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

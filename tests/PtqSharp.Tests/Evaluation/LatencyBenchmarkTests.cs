@@ -14,6 +14,17 @@ public class LatencyBenchmarkTests
     }
 
     [Fact]
+    public void Models_compared_are_timed_in_one_interleaved_run_and_reported_in_order()
+    {
+        var small = new GraphBuilder().Input("x", 1, 3, 16, 16).Output("y", 1, 3, 16, 16);
+        small.Node("Relu", "relu", ["x"], ["y"]);
+        var results = LatencyBenchmark.Compare([TestGraphs.TwoConv(), small.Build()], new BenchmarkOptions { Runs = 5, Warmup = 1, Threads = 1 });
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.Equal(5, r.Runs));
+        Assert.True(results[0].SizeBytes > results[1].SizeBytes); // the conv model first, as passed
+    }
+
+    [Fact]
     public void A_second_dynamic_dimension_needs_a_shape_and_the_error_says_how()
     {
         var b = new GraphBuilder().Input("tokens", -1, -1).Output("y", -1, -1);
