@@ -9,7 +9,7 @@ namespace PtqSharp.Hardware;
 internal static class HardwareConfigParser
 {
     private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "activations", "weights", "operations", "pass_through", "fusable_activations"];
-    private static readonly string[] OperationKeys = ["inputs", "bias", "quantize_output", "activations_only", "shared_scale", "activations", "weights"];
+    private static readonly string[] OperationKeys = ["inputs", "bias", "quantize_output", "activations_only", "quantize_constants", "shared_scale", "activations", "weights"];
     private static readonly string[] QuantizerKeys = ["bits", "mode", "granularity", "narrow_range", "signed"];
 
     public static HardwareConfig Parse(Stream json, string source)
@@ -73,6 +73,7 @@ internal static class HardwareConfigParser
             Bias = bias,
             QuantizeOutput = reader.Bool(e, "quantize_output", $"{path}.quantize_output"),
             ActivationsOnly = reader.Bool(e, "activations_only", $"{path}.activations_only"),
+            QuantizeConstants = reader.Bool(e, "quantize_constants", $"{path}.quantize_constants"),
             SharedScale = reader.Bool(e, "shared_scale", $"{path}.shared_scale"),
             Activations = e.TryGetProperty("activations", out var a) ? Quantizers(reader, a, $"{path}.activations") : null,
             Weights = e.TryGetProperty("weights", out var w) ? Quantizers(reader, w, $"{path}.weights") : null,

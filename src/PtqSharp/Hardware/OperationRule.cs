@@ -15,6 +15,12 @@ public sealed record OperationRule
     /// <summary>Quantize only when every input is an activation (e.g. residual Add, not bias Add).</summary>
     public bool ActivationsOnly { get; init; }
 
+    /// <summary>
+    /// Constant inputs that are not the op's weight (Add 3, Mul by a channel scale) get a per-tensor
+    /// quantizer of the activations' type fitted to their values, so the op runs as an integer kernel.
+    /// </summary>
+    public bool QuantizeConstants { get; init; }
+
     /// <summary>All quantized inputs and the output share one scale (Concat).</summary>
     public bool SharedScale { get; init; }
 

@@ -19,6 +19,12 @@ internal static class NodeAttributes
         node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
     }
 
+    public static void SetFloat(this NodeProto node, string name, float value)
+    {
+        node.Remove(name);
+        node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value });
+    }
+
     public static void SetInts(this NodeProto node, string name, IEnumerable<long> values)
     {
         node.Remove(name);

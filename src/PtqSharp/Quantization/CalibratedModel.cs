@@ -52,7 +52,7 @@ internal sealed class CalibratedModel
     {
         var parameters = Parameters(preset);
         var effective = FloatFallback.Revert(_plan, _index, floatOps);
-        var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters.Activations, parameters.Weights, parameters.Biases);
+        var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters);
         QuantizedTensorMap.Attach(model, tensors.Select(t => _smoothed.TryGetValue(t.Float, out var s)
             ? t with { Float = s.Original, Smoothing = (s.InverseScale, s.Axis) }
             : t).ToList());

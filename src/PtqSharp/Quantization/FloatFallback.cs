@@ -58,6 +58,7 @@ internal static class FloatFallback
                 .ToList(),
             Skipped = plan.Skipped.Concat(plan.Ops.Where(o => reverted.Contains(o.Node)).Select(o => new SkippedOp(o.Node, Reason))).ToList(),
             FloatReaders = floatReaders,
+            Scaled = plan.Scaled.Where(s => !dropped.Contains(s.Source)).ToList(),
         };
     }
 }

@@ -15,6 +15,7 @@ internal sealed class QdqWriter
     private readonly HashSet<string> _names;
     private readonly Func<NodeProto, int, bool> _readsFloat;
     private readonly Dictionary<string, (string Float, QuantizedTensorKind Kind)> _written = new();
+    private readonly Dictionary<string, (string Quantized, string ZeroPoint)> _quantized = new();
 
     private QdqWriter(GraphProto graph, Func<NodeProto, int, bool> readsFloat)
     {
@@ -25,13 +26,9 @@ internal sealed class QdqWriter
     }
 
     /// <summary>Returns a new model and its quantized tensors; <paramref name="model"/> is not modified.</summary>
-    public static (ModelProto Model, IReadOnlyList<QuantizedTensor> Tensors) Write(
-        ModelProto model,
-        QuantizationPlan plan,
-        IReadOnlyDictionary<string, QuantizationParameters> activations,
-        IReadOnlyDictionary<NodeProto, QuantizationParameters> weights,
-        IReadOnlyDictionary<NodeProto, float[]>? correctedBiases = null)
+    public static (ModelProto Model, IReadOnlyList<QuantizedTensor> Tensors) Write(ModelProto model, QuantizationPlan plan, PresetParameters parameters)
     {
+        var (activations, weights, correctedBiases) = (parameters.Activations, parameters.Weights, parameters.Biases);
         var result = model.Clone();
 
         // The plan refers to nodes of the original model; map them to the clone by position.
@@ -50,8 +47,13 @@ internal sealed class QdqWriter
                 if (op.BiasIndex is int b)
                 {
                     var inputParams = activations[op.ActivationInputs[0]];
-                    writer.QuantizeBias(node, b, RangeMath.Bias(inputParams.Scale[0], wp.Scale, wp.Axis is null ? null : 0), correctedBiases?.GetValueOrDefault(op.Node));
+                    writer.QuantizeBias(node, b, RangeMath.Bias(inputParams.Scale[0], wp.Scale, wp.Axis is null ? null : 0), correctedBiases.GetValueOrDefault(op.Node));
                 }
+            }
+
+            foreach (var c in op.Constants)
+            {
+                if (parameters.Constants.TryGetValue((op.Node, c.InputIndex), out var cp)) writer.QuantizeWeight(node, c, cp);
             }
         }
 
@@ -60,7 +62,13 @@ internal sealed class QdqWriter
             writer.QuantizeActivation(tensor, activations[tensor]);
         }
 
+        foreach (var s in plan.Scaled)
+        {
+            writer.FoldScale(nodeMap[s.Mul], s, activations[s.Output]);
+        }
+
         writer.ImportContribDomainIfUsed(result);
+        writer.RemoveDeadQdq();
         writer.RemoveUnusedInitializers();
         writer.SortTopologically();
         return (result, writer.Written());
@@ -105,6 +113,21 @@ internal sealed class QdqWriter
         _graph.Node.Add(new NodeProto { OpType = "QuantizeLinear", Domain = DomainFor(p), Name = Unique(tensor + "_QuantizeLinear"), Input = { source, scale, zeroPoint }, Output = { quantized } });
         _graph.Node.Add(new NodeProto { OpType = "DequantizeLinear", Domain = DomainFor(p), Name = Unique(tensor + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { dequantized } });
         _written[dequantized] = (tensor, QuantizedTensorKind.Activation);
+        _quantized[tensor] = (quantized, zeroPoint);
+    }
+
+    /// <summary>
+    /// Replaces a Mul by a positive constant with a DequantizeLinear of the source's integers at the
+    /// scaled scale: its output keeps the Mul's name, so every reader is unchanged.
+    /// </summary>
+    private void FoldScale(NodeProto mul, ScaledTensor s, QuantizationParameters p)
+    {
+        var (quantized, zeroPoint) = _quantized[s.Source];
+        string scale = Unique(s.Output + "_scale");
+        _graph.Initializer.Add(TensorData.FromFloats(scale, [], p.Scale));
+        _graph.Node.Remove(mul);
+        _graph.Node.Add(new NodeProto { OpType = "DequantizeLinear", Domain = DomainFor(p), Name = Unique(s.Output + "_DequantizeLinear"), Input = { quantized, scale, zeroPoint }, Output = { s.Output } });
+        _written[s.Output] = (s.Output, QuantizedTensorKind.Activation);
     }
 
     private void QuantizeWeight(NodeProto node, WeightInput w, QuantizationParameters p)
@@ -169,6 +192,27 @@ internal sealed class QdqWriter
         if (_graph.Node.Any(n => n.Domain == MicrosoftDomain) && model.OpsetImport.All(o => o.Domain != MicrosoftDomain))
         {
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+    }
+
+    /// <summary>
+    /// Drops QuantizeLinear/DequantizeLinear nodes nobody reads (a source's plain DequantizeLinear when
+    /// its only reader was a Mul folded into a scaled one): ONNX Runtime would still run them.
+    /// </summary>
+    private void RemoveDeadQdq()
+    {
+        bool removed = true;
+        while (removed)
+        {
+            var read = _graph.Node.SelectMany(n => n.Input).Concat(_graph.Output.Select(o => o.Name)).ToHashSet();
+            var dead = _graph.Node.Where(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" && n.Output.All(o => !read.Contains(o))).ToList();
+            foreach (var node in dead)
+            {
+                _graph.Node.Remove(node);
+                _written.Remove(node.Output[0]);
+            }
+
+            removed = dead.Count > 0;
         }
     }
 

@@ -8,9 +8,19 @@ internal sealed record WeightInput(int InputIndex, string Tensor, int? Axis);
 /// <summary>One op that will run on integer inputs.</summary>
 internal sealed record QuantizedOp(NodeProto Node, IReadOnlyList<string> ActivationInputs, WeightInput? Weight, int? BiasIndex)
 {
+    /// <summary>Constant inputs other than the weight, quantized per tensor like activations (Add's 3, a channel scale).</summary>
+    public IReadOnlyList<WeightInput> Constants { get; init; } = [];
+
     /// <summary>The tensor quantized after this op (after a fused Relu/Clip) so the runtime emits an integer kernel; null if none.</summary>
     public string? OutputTensor { get; init; }
 }
+
+/// <summary>
+/// A Mul by a positive scalar <paramref name="Factor"/> after a quantized tensor, folded into the quantizer:
+/// the QDQ model drops the Mul and reads <paramref name="Output"/> as DequantizeLinear(Q(<paramref name="Source"/>))
+/// with the scale times the factor, which is the same value with no kernel at all.
+/// </summary>
+internal sealed record ScaledTensor(NodeProto Mul, string Source, string Output, float Factor);
 
 /// <summary>Tensors that share one activation quantizer (a pass-through chain, a Concat and its inputs).</summary>
 internal sealed record ActivationGroup(IReadOnlyList<string> Tensors);
@@ -28,6 +38,9 @@ internal sealed record QuantizationPlan(
     private static readonly IReadOnlySet<NodeProto> None = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
 
     public IEnumerable<string> ActivationTensors => Groups.SelectMany(g => g.Tensors);
+
+    /// <summary>Constant multiplications folded into quantizer scales.</summary>
+    public IReadOnlyList<ScaledTensor> Scaled { get; init; } = [];
 
     /// <summary>
     /// Nodes that read the float tensor even where it is quantized for other consumers: ops reverted

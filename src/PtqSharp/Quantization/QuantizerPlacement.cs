@@ -18,11 +18,17 @@ internal static class QuantizerPlacement
 {
     public static QuantizationPlan Plan(GraphIndex index, HardwareConfig rules, IgnoredScopeMatcher ignored)
     {
-        var candidates = new List<(QuantizedOp Op, OperationRule Rule)>();
+        var candidates = new List<(NodeProto Node, QuantizedOp? Op, OperationRule? Rule, string? Reason, bool Foldable)>();
         var skipped = new List<SkippedOp>();
         foreach (var node in index.TopologicalOrder)
         {
-            if (node.Domain is not ("" or "ai.onnx") || !rules.Operations.TryGetValue(node.OpType, out var rule)) continue;
+            bool foldable = ScaleFactor(index, node) is not null && !ignored.IsIgnored(node);
+            if (node.Domain is not ("" or "ai.onnx") || !rules.Operations.TryGetValue(node.OpType, out var rule))
+            {
+                if (foldable) candidates.Add((node, null, null, null, true));
+                continue;
+            }
+
             if (ignored.IsIgnored(node))
             {
                 skipped.Add(new SkippedOp(node, "in the ignored scope"));
@@ -30,21 +36,35 @@ internal static class QuantizerPlacement
             }
 
             var op = TryQuantize(index, rules, node, rule, out var reason);
-            if (op is null) skipped.Add(new SkippedOp(node, reason!));
-            else candidates.Add((op, rule));
+            if (op is not null || foldable) candidates.Add((node, op, rule, reason, foldable));
+            else skipped.Add(new SkippedOp(node, reason!));
         }
 
-        var floatInputs = FloatInputs(index, candidates);
+        var floatInputs = FloatInputs(index, candidates.Where(c => c.Op is not null).Select(c => (c.Op!, c.Rule!)).ToList());
         var ops = new List<QuantizedOp>();
         var groups = new UnionFind();
-        foreach (var (candidate, rule) in candidates)
+        var scaled = new Dictionary<string, ScaledTensor>();
+        foreach (var (node, candidate, rule, reason, foldable) in candidates)
         {
-            var op = candidate;
-            var node = op.Node;
-            foreach (var t in op.ActivationInputs) groups.Add(t);
-            if (rule.SharedScale)
+            // A Mul by a positive constant after a quantized tensor needs no kernel: the quantizer's scale takes the factor.
+            if (foldable && ScaleFactor(index, node) is var (input, factor) && (groups.Contains(input) || scaled.ContainsKey(input)))
             {
-                foreach (var t in op.ActivationInputs.Skip(1)) groups.Union(op.ActivationInputs[0], t);
+                var source = scaled.TryGetValue(input, out var upstream) ? upstream : null;
+                scaled[node.Output[0]] = new ScaledTensor(node, source?.Source ?? input, node.Output[0], factor * (source?.Factor ?? 1f));
+                continue;
+            }
+
+            if (candidate is null)
+            {
+                if (rule is not null) skipped.Add(new SkippedOp(node, reason!));
+                continue;
+            }
+
+            var op = candidate;
+            foreach (var t in op.ActivationInputs.Where(t => !scaled.ContainsKey(t))) groups.Add(t);
+            if (rule!.SharedScale)
+            {
+                foreach (var t in op.ActivationInputs.Skip(1).Where(t => !scaled.ContainsKey(t) && !scaled.ContainsKey(op.ActivationInputs[0]))) groups.Union(op.ActivationInputs[0], t);
             }
 
             // An output quantizer serves consumers that read integers; none is needed when every
@@ -53,7 +73,7 @@ internal static class QuantizerPlacement
             if (tail is not null && (index.GraphOutputs.Contains(tail) || index.Consumers(tail).Any(u => !floatInputs.Contains((u.Node, u.InputIndex)))))
             {
                 groups.Add(tail);
-                if (rule.SharedScale) groups.Union(op.ActivationInputs[0], tail);
+                if (rule.SharedScale && !scaled.ContainsKey(op.ActivationInputs[0])) groups.Union(op.ActivationInputs[0], tail);
                 op = op with { OutputTensor = tail };
             }
 
@@ -73,7 +93,7 @@ internal static class QuantizerPlacement
         }
 
         var firstLayers = FirstWeightedLayers(index, ops);
-        return new QuantizationPlan(ops, groups.Groups().Select(g => new ActivationGroup(g)).ToList(), firstLayers, skipped) { FloatInputs = floatInputs };
+        return new QuantizationPlan(ops, groups.Groups().Select(g => new ActivationGroup(g)).ToList(), firstLayers, skipped) { FloatInputs = floatInputs, Scaled = scaled.Values.ToList() };
     }
 
     /// <summary>Activation inputs of quantized ops that their rule leaves out: they read float even where the tensor is quantized.</summary>
@@ -104,6 +124,7 @@ internal static class QuantizerPlacement
         }
 
         var activations = new List<string>();
+        var constants = new List<WeightInput>();
         WeightInput? weight = null;
         foreach (int i in inputs)
         {
@@ -118,6 +139,12 @@ internal static class QuantizerPlacement
             if (index.IsConstant(tensor))
             {
                 var metatype = OperatorMetatypes.For(node);
+                if (!rule.ActivationsOnly && metatype.Weight is null && rule.QuantizeConstants)
+                {
+                    constants.Add(new WeightInput(i, tensor, null));
+                    continue;
+                }
+
                 if (rule.ActivationsOnly || metatype.Weight is null)
                 {
                     reason = $"input '{tensor}' is a constant and this op is quantized only between activations";
@@ -146,7 +173,24 @@ internal static class QuantizerPlacement
             bias = b;
         }
 
-        return new QuantizedOp(node, activations, weight, bias);
+        return new QuantizedOp(node, activations, weight, bias) { Constants = constants };
+    }
+
+    /// <summary>The other input and the factor when the node multiplies by a positive, finite scalar constant.</summary>
+    private static (string Input, float Factor)? ScaleFactor(GraphIndex index, NodeProto node)
+    {
+        if (node.OpType != "Mul" || node.Domain is not ("" or "ai.onnx") || node.Input.Count != 2 || node.Output.Count != 1) return null;
+        for (int k = 0; k < 2; k++)
+        {
+            string constant = node.Input[k], other = node.Input[1 - k];
+            if (!index.IsConstant(constant) || index.IsConstant(other) || !IsFloat(index, other)) continue;
+            var c = index.Initializer(constant)!;
+            if (TensorData.ElementCount(c) != 1 || !TensorData.IsFloat(c.DataType)) continue;
+            float factor = TensorData.ToFloats(c)[0];
+            if (factor > 0 && float.IsFinite(factor)) return (other, factor);
+        }
+
+        return null;
     }
 
     /// <summary>The tensor to quantize for an op's output: after Relu/Clip that only it feeds, so the runtime folds them into the integer kernel.</summary>

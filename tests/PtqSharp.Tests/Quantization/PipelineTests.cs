@@ -14,10 +14,10 @@ public class PipelineTests
     [Fact]
     public void Default_quantization_is_a_list_of_stages_of_steps()
     {
-        Assert.Equal(["quantizer placement", "range estimation + fast bias correction"], Stages(new QuantizationOptions()));
+        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation + fast bias correction"], Stages(new QuantizationOptions()));
         Assert.Equal(["SmoothQuant", "quantizer placement", "range estimation + bias correction"],
             Stages(new QuantizationOptions { ModelType = ModelType.Transformer, BiasCorrection = BiasCorrectionMode.Full }));
-        Assert.Equal(["quantizer placement", "range estimation"], Stages(new QuantizationOptions { BiasCorrection = BiasCorrectionMode.None }));
+        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation"], Stages(new QuantizationOptions { BiasCorrection = BiasCorrectionMode.None }));
     }
 
     [Theory]

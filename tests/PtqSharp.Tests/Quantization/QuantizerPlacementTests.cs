@@ -8,10 +8,10 @@ public class QuantizerPlacementTests
 {
     private static readonly HardwareConfig Cpu = HardwareConfig.For(TargetDevice.Cpu);
 
-    private static QuantizationPlan Plan(GraphBuilder b, IgnoredScope? scope = null)
+    private static QuantizationPlan Plan(GraphBuilder b, IgnoredScope? scope = null, HardwareConfig? hardware = null)
     {
         var model = b.Build();
-        return QuantizerPlacement.Plan(new GraphIndex(model.Graph), Cpu, IgnoredScopeMatcher.Create(scope ?? IgnoredScope.Empty, model.Graph));
+        return QuantizerPlacement.Plan(new GraphIndex(model.Graph), hardware ?? Cpu, IgnoredScopeMatcher.Create(scope ?? IgnoredScope.Empty, model.Graph));
     }
 
     private static GraphBuilder ConvReluPoolConv()
@@ -65,12 +65,25 @@ public class QuantizerPlacementTests
     }
 
     [Fact]
-    public void Add_with_a_constant_input_stays_float_with_a_reason()
+    public void Add_with_a_constant_input_quantizes_the_constant_per_tensor_where_the_device_has_the_kernel()
     {
         var b = new GraphBuilder().Input("x", 1, 4).Output("y", 1, 4);
         var k = b.Weight("k", 4);
         b.Node("Add", "bias_add", ["x", k], ["y"]);
-        var plan = Plan(b);
+        var op = Assert.Single(Plan(b).Ops);
+        Assert.Equal(["x"], op.ActivationInputs);
+        var constant = Assert.Single(op.Constants);
+        Assert.Equal((1, k, (int?)null), (constant.InputIndex, constant.Tensor, constant.Axis));
+        Assert.Null(op.Weight);
+    }
+
+    [Fact]
+    public void Add_with_a_constant_input_stays_float_with_a_reason_on_a_device_that_adds_activations_only()
+    {
+        var b = new GraphBuilder().Input("x", 1, 4).Output("y", 1, 4);
+        var k = b.Weight("k", 4);
+        b.Node("Add", "bias_add", ["x", k], ["y"]);
+        var plan = Plan(b, hardware: HardwareConfig.For(TargetDevice.Gna));
         Assert.Empty(plan.Ops);
         Assert.Contains("constant", Assert.Single(plan.Skipped).Reason);
     }

@@ -37,17 +37,14 @@ internal sealed class PipelineState
     /// <summary>Quantization parameters per preset; set by range estimation, biases by bias correction.</summary>
     public Dictionary<QuantizationPreset, PresetParameters> Parameters { get; } = new();
 
+    /// <summary>How many times each graph rewrite applied.</summary>
+    public Dictionary<string, int> Rewrites { get; } = new();
+
     /// <summary>Tensors SmoothQuant rescaled, by their new name: the report compares them with the originals.</summary>
     public Dictionary<string, Smoothing> Smoothed { get; } = new();
 
     public void ModelChanged() => Index = new GraphIndex(Model.Graph);
 }
-
-/// <summary>Quantization parameters of every quantizer for one preset.</summary>
-internal sealed record PresetParameters(
-    IReadOnlyDictionary<string, QuantizationParameters> Activations,
-    IReadOnlyDictionary<NodeProto, QuantizationParameters> Weights,
-    IReadOnlyDictionary<NodeProto, float[]> Biases);
 
 /// <summary>
 /// A tensor SmoothQuant rescaled: <paramref name="Original"/> times the initializer

@@ -17,6 +17,7 @@ internal sealed class QuantizationPipeline(IReadOnlyList<IReadOnlyList<Quantizat
     {
         var result = new List<IReadOnlyList<QuantizationStep>>();
         if (options.ModelType == ModelType.Transformer && options.SmoothQuantAlpha > 0) result.Add([new SmoothQuantStep(options.SmoothQuantAlpha)]);
+        else result.Add([new GraphRewriteStep()]);
         result.Add([new PlacementStep()]);
         QuantizationStep? bias = options.BiasCorrection switch
         {

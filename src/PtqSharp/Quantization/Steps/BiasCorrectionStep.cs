@@ -33,7 +33,7 @@ internal sealed class BiasCorrectionStep : QuantizationStep
             foreach (var op in layers.Where(o => parameters.Weights.ContainsKey(o.Node)))
             {
                 engine.Report($"Bias correction ({preset.ToString().ToLowerInvariant()})", done++, layers.Count);
-                var model = QdqWriter.Write(state.Model, state.Plan, parameters.Activations, parameters.Weights, corrected).Model;
+                var model = QdqWriter.Write(state.Model, state.Plan, parameters with { Biases = corrected }).Model;
                 var node = model.Graph.Node.Where(n => n.Name == op.Node.Name).ToList();
                 if (node.Count != 1) continue;
                 var measured = samples.Collect(model, [new StatisticPoint(node[0].Output[0], ChannelMeanStatistic.Instance)], "").ChannelMean(node[0].Output[0]);

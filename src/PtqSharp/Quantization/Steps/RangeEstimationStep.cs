@@ -38,8 +38,16 @@ internal sealed class RangeEstimationStep : QuantizationStep
         foreach (var preset in state.Presets)
         {
             var activations = ActivationParameters(state.Plan, ranges, histograms, state.Rules, preset, state, transformer);
+            foreach (var s in state.Plan.Scaled)
+            {
+                // The same integers read with a proportionally larger scale are the source times the factor.
+                var source = activations[s.Source];
+                activations[s.Output] = source with { Scale = source.Scale.Select(v => v * s.Factor).ToArray() };
+            }
+
             var weights = WeightParameters(state.Plan, state.Index, activations, state.Options, state.Rules, preset);
-            state.Parameters[preset] = new PresetParameters(activations, weights, new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance));
+            var constants = ConstantParameters(state.Plan, state.Index, state.Rules, preset, state.Options.ActivationConstraints);
+            state.Parameters[preset] = new PresetParameters(activations, weights, new Dictionary<NodeProto, float[]>(ReferenceEqualityComparer.Instance), constants);
         }
     }
 
@@ -92,6 +100,30 @@ internal sealed class RangeEstimationStep : QuantizationStep
                 ? RangeMath.SymmetricActivation(Math.Max(-min, max), unsigned, config.Bits, config.Signed, config.NarrowRange)
                 : RangeMath.AsymmetricActivation(min, max, config.Bits, config.Signed);
             foreach (var t in group.Tensors) result[t] = p;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Constant inputs of Add and Mul: the activations' integer type (the kernels take one type for both
+    /// inputs) fitted to the constant's own values, so a scalar like 3 or 1/6 is exact.
+    /// </summary>
+    private static Dictionary<(NodeProto, int), QuantizationParameters> ConstantParameters(
+        QuantizationPlan plan, GraphIndex index, HardwareConfig rules, QuantizationPreset preset, QuantizerConstraints constraints)
+    {
+        var result = new Dictionary<(NodeProto, int), QuantizationParameters>(NodeInputComparer.Instance);
+        foreach (var op in plan.Ops)
+        {
+            foreach (var c in op.Constants)
+            {
+                var config = QuantizerSelection.Choose(rules.ActivationsFor(op.Node.OpType), preset, weights: false, constraints);
+                var values = TensorData.ToFloats(index.Initializer(c.Tensor)!);
+                float min = values.Length == 0 ? 0 : values.Min(), max = values.Length == 0 ? 0 : values.Max();
+                result[(op.Node, c.InputIndex)] = config.Mode == QuantizationMode.Symmetric
+                    ? RangeMath.SymmetricActivation(Math.Max(-min, max), min >= 0, config.Bits, config.Signed, config.NarrowRange)
+                    : RangeMath.AsymmetricActivation(min, max, config.Bits, config.Signed);
+            }
         }
 
         return result;

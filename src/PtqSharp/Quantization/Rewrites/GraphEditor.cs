@@ -1,0 +1,75 @@
+using Onnx;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Quantization.Rewrites;
+
+/// <summary>Edits a graph in place: new names that do not collide, constants, node removal; restores a valid order at the end.</summary>
+internal sealed class GraphEditor
+{
+    private readonly HashSet<string> _names;
+    private readonly IgnoredScopeMatcher? _ignored;
+
+    /// <param name="model">The model to edit in place.</param>
+    /// <param name="ignored">Nodes the user keeps as they are: rewrites leave them (and the nodes they would merge them with) alone.</param>
+    public GraphEditor(ModelProto model, IgnoredScopeMatcher? ignored = null)
+    {
+        Model = model;
+        _ignored = ignored;
+        _names = model.Graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(model.Graph.Initializer.Select(i => i.Name)).Concat(model.Graph.Input.Select(i => i.Name)).ToHashSet();
+        Index = new GraphIndex(model.Graph);
+    }
+
+    public ModelProto Model { get; }
+
+    public GraphProto Graph => Model.Graph;
+
+    /// <summary>The index as of the last <see cref="Refresh"/>.</summary>
+    public GraphIndex Index { get; private set; }
+
+    public void Refresh() => Index = new GraphIndex(Model.Graph);
+
+    /// <summary>Whether the user's ignored scope names this node, so no rewrite may touch it.</summary>
+    public bool IsIgnored(NodeProto node) => _ignored?.IsIgnored(node) == true;
+
+    public string Unique(string name)
+    {
+        var candidate = name;
+        for (int i = 1; !_names.Add(candidate); i++) candidate = $"{name}_{i}";
+        return candidate;
+    }
+
+    /// <summary>A float constant input's values, or null when the input is not a float initializer.</summary>
+    public float[]? FloatConstant(string tensor) =>
+        tensor.Length > 0 && Index.IsConstant(tensor) && Index.Initializer(tensor) is { } t && TensorData.IsFloat(t.DataType) ? TensorData.ToFloats(t) : null;
+
+    public long[] Shape(string initializer) => TensorData.Shape(Index.Initializer(initializer)!);
+
+    public string AddConstant(string stem, long[] dims, float[] values)
+    {
+        var name = Unique(stem);
+        Graph.Initializer.Add(TensorData.FromFloats(name, dims, values));
+        return name;
+    }
+
+    public NodeProto AddNode(string opType, string name, string[] inputs, string output)
+    {
+        var node = new NodeProto { OpType = opType, Name = Unique(name), Input = { inputs }, Output = { output } };
+        Graph.Node.Add(node);
+        return node;
+    }
+
+    /// <summary>Whether a tensor is produced by a node and read by exactly that one consumer (and is not a graph output).</summary>
+    public bool OnlyFeeds(string tensor, NodeProto consumer) =>
+        !Index.GraphOutputs.Contains(tensor) && Index.Consumers(tensor) is [var only] && ReferenceEquals(only.Node, consumer);
+
+    /// <summary>Sorts the nodes topologically and drops initializers nothing reads any more.</summary>
+    public void Normalize()
+    {
+        var sorted = new GraphIndex(Graph).TopologicalOrder.ToList();
+        Graph.Node.Clear();
+        Graph.Node.AddRange(sorted);
+        var used = Graph.Node.SelectMany(n => n.Input).Concat(Graph.Output.Select(o => o.Name)).ToHashSet();
+        foreach (var init in Graph.Initializer.Where(i => !used.Contains(i.Name)).ToList()) Graph.Initializer.Remove(init);
+        Refresh();
+    }
+}

@@ -1,0 +1,142 @@
+using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Execution;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
+using PtqSharp.Quantization.Rewrites;
+using PtqSharp.Tests.Data;
+
+namespace PtqSharp.Tests.Quantization;
+
+public class GraphRewriteTests
+{
+    private static float[] Run(ModelProto model, Sample sample)
+    {
+        using var session = new ModelSession(model);
+        return session.Run(sample)[0]!;
+    }
+
+    private static Sample Input(long[] shape, int seed = 3) => RandomData.Samples(1, shape, scale: 2f, seed: seed).Get(0);
+
+    /// <summary>Applies <paramref name="rewrite"/> to a copy and checks the copy computes what the original does.</summary>
+    private static (ModelProto Rewritten, int Count) ApplyAndCompare(ModelProto model, GraphRewrite rewrite, long[] inputShape, IgnoredScope? ignored = null)
+    {
+        var copy = model.Clone();
+        var editor = new GraphEditor(copy, ignored is null ? null : IgnoredScopeMatcher.Create(ignored, copy.Graph));
+        int count = rewrite.Apply(editor);
+        editor.Normalize();
+        var sample = Input(inputShape);
+        var expected = Run(model, sample);
+        var actual = Run(copy, sample);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4f);
+        return (copy, count);
+    }
+
+    /// <summary>conv -> Mul(per-channel scale) -> Add(per-channel shift) -> Relu, input [1, 3, 8, 8].</summary>
+    private static ModelProto ConvScaleShift(long[] scaleShape)
+    {
+        var b = new GraphBuilder().Input("x", 1, 3, 8, 8).Output("y", 1, 4, 8, 8);
+        var c = b.Conv("conv", "x", 3, 4);
+        var scale = b.Initializer("scale", scaleShape, [0.5f, -2f, 3f, 0.25f]);
+        var shift = b.Initializer("shift", [4, 1, 1], [1f, -1f, 0.5f, 2f]);
+        b.Node("Mul", "affine_mul", [c, scale], ["scaled"]);
+        b.Node("Add", "affine_add", ["scaled", shift], ["shifted"]);
+        b.Relu("relu", "shifted");
+        var model = b.Build();
+        model.Graph.Node.Last().Output[0] = "y";
+        return model;
+    }
+
+    [Fact]
+    public void A_channel_scale_and_shift_after_a_conv_fold_into_its_weights_and_bias()
+    {
+        var (model, count) = ApplyAndCompare(ConvScaleShift([1, 4, 1, 1]), new AffineIntoWeights(), [1, 3, 8, 8]);
+        Assert.Equal(2, count);
+        Assert.Equal(["Conv", "Relu"], model.Graph.Node.Select(n => n.OpType));
+        Assert.Equal("shifted", model.Graph.Node[0].Output[0]);
+    }
+
+    [Fact]
+    public void A_constant_that_varies_along_another_axis_is_not_a_channel_scale_and_stays()
+    {
+        var b = new GraphBuilder().Input("x", 1, 3, 4, 4).Output("y", 1, 4, 4, 4);
+        var c = b.Conv("conv", "x", 3, 4);
+        var rowScale = b.Initializer("rows", [4, 1], [1f, 2f, 3f, 4f]); // varies along height, not channels
+        b.Node("Mul", "mul", [c, rowScale], ["y"]);
+        var (model, count) = ApplyAndCompare(b.Build(), new AffineIntoWeights(), [1, 3, 4, 4]);
+        Assert.Equal(0, count);
+        Assert.Equal(["Conv", "Mul"], model.Graph.Node.Select(n => n.OpType));
+    }
+
+    [Fact]
+    public void An_unfolded_batch_normalization_after_a_conv_folds_into_it()
+    {
+        var b = new GraphBuilder().Input("x", 1, 3, 8, 8).Output("y", 1, 4, 8, 8);
+        var c = b.Conv("conv", "x", 3, 4);
+        string[] bn = [b.Initializer("gamma", [4], [1f, 2f, 0.5f, -1f]), b.Initializer("beta", [4], [0f, 1f, -1f, 0.5f]),
+            b.Initializer("mean", [4], [0.1f, -0.2f, 0.3f, 0f]), b.Initializer("var", [4], [1f, 0.5f, 2f, 0.1f])];
+        b.Node("BatchNormalization", "bn", [c, .. bn], ["y"], n => n.SetFloat("epsilon", 1e-3f));
+        var (model, count) = ApplyAndCompare(b.Build(), new AffineIntoWeights(), [1, 3, 8, 8]);
+        Assert.Equal(1, count);
+        Assert.Equal("Conv", Assert.Single(model.Graph.Node).OpType);
+    }
+
+    [Fact]
+    public void Ignored_nodes_are_not_rewritten()
+    {
+        var (model, count) = ApplyAndCompare(ConvScaleShift([4, 1, 1]), new AffineIntoWeights(), [1, 3, 8, 8], new IgnoredScope { Names = ["affine_mul"] });
+        Assert.Equal(0, count);
+        Assert.Equal(4, model.Graph.Node.Count);
+    }
+
+    [Fact]
+    public void Division_and_subtraction_by_a_constant_become_multiplication_and_addition()
+    {
+        var b = new GraphBuilder().Input("x", 1, 4).Output("y", 1, 4);
+        b.Node("Div", "div", ["x", b.Initializer("six", [], [6f])], ["d"]);
+        b.Node("Sub", "sub", ["d", b.Initializer("k", [4], [1f, 2f, 3f, 4f])], ["s"]);
+        b.Node("Div", "div_by_zero", ["s", b.Initializer("zero", [], [0f])], ["y"]); // 1/0 is not finite: kept
+        var (model, count) = ApplyAndCompare(b.Build(), new DivideByConstant(), [1, 4]);
+        Assert.Equal(2, count);
+        Assert.Equal(["Mul", "Add", "Div"], model.Graph.Node.Select(n => n.OpType));
+    }
+
+    [Fact]
+    public void HardSigmoid_becomes_an_add_a_clip_and_a_positive_scale_only_after_a_producer()
+    {
+        var b = new GraphBuilder().Input("x", 1, 4, 4, 4).Output("y", 1, 4, 4, 4);
+        b.Node("HardSigmoid", "on_input", ["x"], ["h0"], n => { n.SetFloat("alpha", 1 / 6f); n.SetFloat("beta", 0.5f); });
+        var c = b.Conv("conv", "h0", 4, 4);
+        b.Node("HardSigmoid", "gate", [c], ["h1"], n => { n.SetFloat("alpha", 1 / 6f); n.SetFloat("beta", 0.5f); });
+        b.Node("Mul", "hardswish", [c, "h1"], ["y"]);
+        var (model, count) = ApplyAndCompare(b.Build(), new HardSigmoidAsClip(), [1, 4, 4, 4]);
+        Assert.Equal(1, count); // the graph input's HardSigmoid has no producer to fuse with
+        Assert.Equal(["HardSigmoid", "Conv", "Add", "Clip", "Mul", "Mul"], model.Graph.Node.Select(n => n.OpType));
+    }
+
+    [Fact]
+    public void Quantized_hardswish_runs_on_integer_kernels_with_the_gate_scale_folded_into_a_quantizer()
+    {
+        var b = new GraphBuilder().Input("x", 1, 3, 16, 16).Output("y", 1, 8, 16, 16);
+        var c1 = b.Conv("conv1", "x", 3, 8);
+        b.Node("HardSigmoid", "gate", [c1], ["h"], n => { n.SetFloat("alpha", 1 / 6f); n.SetFloat("beta", 0.5f); });
+        b.Node("Mul", "hardswish", [c1, "h"], ["hs"]);
+        b.Conv("conv2", "hs", 8, 8);
+        var model = b.Build();
+        model.Graph.Node.Last().Output[0] = "y";
+
+        var data = RandomData.Samples(40, [1, 3, 16, 16], scale: 2f);
+        var result = Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10 });
+        var graph = result.Model.Proto.Graph;
+        var compute = graph.Node.Where(n => n.OpType is not ("QuantizeLinear" or "DequantizeLinear")).Select(n => n.OpType).ToList();
+        Assert.Equal(["Conv", "Add", "Clip", "Mul", "Conv"], compute); // the alpha Mul is gone
+        var gateDq = graph.Node.Single(n => n.Output[0] == "h");
+        Assert.Equal("DequantizeLinear", gateDq.OpType);
+        var kernels = result.Report.Kernels;
+        Assert.Equal(2, kernels.Count("QLinearConv"));
+        Assert.Equal(1, kernels.Count("QLinearAdd"));
+        Assert.Equal(1, kernels.Count("QLinearMul"));
+        Assert.Equal(0, kernels.Count("Mul") + kernels.Count("HardSigmoid"));
+        Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {result.Report.HoldOutAgreement.MeanCosine}");
+    }
+}
