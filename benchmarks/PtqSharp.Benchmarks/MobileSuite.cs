@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using PtqSharp.Data;
+using PtqSharp.Evaluation;
+using PtqSharp.Execution;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization;
+
+/// <summary>
+/// Mobile and hybrid architectures (benchmarks/mobile/run.sh fetches and makes everything): torchvision
+/// exports (random weights, BatchNorm statistics from Fashion-MNIST), small LSTM/GRU text models, and
+/// PaddleOCR's PP-OCRv4 detector and orientation classifier on rendered text. Per model: FP32, PtqSharp
+/// INT8 and onnxruntime's quantize_static (the anchor, when benchmarks/mobile/ort_anchor.py made it)
+/// side by side: interleaved median latency at 1 and 2 threads, output cosine on held-out samples, the
+/// task metric, and PtqSharp's quantization time against the N FP32 inferences it calibrates on.
+/// </summary>
+internal static class MobileSuite
+{
+    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+    private const int Calibration = 300;
+
+    private sealed record Job(string Name, string Model, Dataset Calibration, Dataset HoldOut, string Metric, Func<OnnxModel, double>? Task, QuantizationOptions Options);
+
+    public static int Run(string data, string[] args)
+    {
+        var mobile = Path.Combine(data, "mobile");
+        if (args is ["prepare", ..])
+        {
+            Prepare(data);
+            return 0;
+        }
+
+        var only = args.ToHashSet();
+        Console.WriteLine($"PtqSharp mobile benchmark, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}; latency: median of 30 interleaved runs after 5 warm-up, one held-out input");
+        Console.WriteLine("| model | task metric | FP32 | INT8 | ORT | cosine INT8 / ORT | latency 1 thread FP32 / INT8 / ORT | INT8 / FP32 | 2 threads FP32 / INT8 | INT8 / FP32 | quantization (x N FP32) |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var job in Jobs(data).Where(j => only.Count == 0 || only.Contains(j.Name)))
+        {
+            Measure(job, Path.Combine(mobile, "anchor", job.Name + ".ort.onnx"));
+        }
+
+        return 0;
+    }
+
+    private static IEnumerable<Job> Jobs(string data)
+    {
+        var mobile = Path.Combine(data, "mobile");
+        var defaults = new QuantizationOptions { SubsetSize = Calibration, HoldOutSize = 0 };
+        foreach (var name in new[] { "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "mnasnet1_0", "shufflenet_v2_x1_0" })
+        {
+            var path = Path.Combine(mobile, name + ".onnx");
+            if (File.Exists(path)) yield return new Job(name, path, Vision("train", 10_000, Calibration), Vision("t10k", 0, 100), "top-1 agreement", null, defaults);
+        }
+
+        foreach (var name in new[] { "lstm_text", "gru_text" })
+        {
+            var path = Path.Combine(mobile, name + ".onnx");
+            if (File.Exists(path)) yield return new Job(name, path, Tokens(Calibration, seed: 1), Tokens(100, seed: 2), "top-1 agreement", null, defaults);
+        }
+
+        var assets = Path.Combine(data, "ocr-models", "package", "assets");
+        var ocr = Path.Combine(data, "ocr");
+        var cls = Path.Combine(assets, "ch_ppocr_mobile_v2.0_cls_infer.onnx");
+        if (File.Exists(cls) && Directory.Exists(Path.Combine(ocr, "cls")))
+        {
+            var labels = File.ReadLines(Path.Combine(ocr, "cls", "labels.csv")).Skip(1).Select(l => l.Split(',')).ToDictionary(p => p[0], p => int.Parse(p[1]));
+            var validation = new NumpyFolderDataset(Path.Combine(ocr, "cls", "validation"));
+            var files = Directory.GetFiles(Path.Combine(ocr, "cls", "validation"), "*.npy").Order(StringComparer.Ordinal).ToList();
+            double Accuracy(OnnxModel m)
+            {
+                using var session = new ModelSession(m.Proto);
+                int correct = 0;
+                for (int i = 0; i < files.Count; i++)
+                {
+                    var p = session.Run(validation.Get(i))[0]!;
+                    if ((p[1] > p[0] ? 1 : 0) == labels[Path.GetFileName(files[i])]) correct++;
+                }
+
+                return (double)correct / files.Count;
+            }
+
+            yield return new Job("ppocr_cls", cls, new NumpyFolderDataset(Path.Combine(ocr, "cls", "calibration")), validation, "orientation accuracy", Accuracy, defaults);
+        }
+
+        var det = Path.Combine(assets, "ch_PP-OCRv4_det_infer.onnx");
+        if (File.Exists(det) && Directory.Exists(Path.Combine(ocr, "det")))
+        {
+            var prep = DetPreprocessing;
+            var validation = ImageFolderDataset.Unlabeled(Path.Combine(ocr, "det", "validation"), prep);
+            var truth = JsonSerializer.Deserialize<Dictionary<string, int[][]>>(File.ReadAllText(Path.Combine(ocr, "det", "boxes.json")))!;
+            double F1(OnnxModel m)
+            {
+                using var session = new ModelSession(m.Proto);
+                var (tp, predicted, actual) = (0, 0, 0);
+                for (int i = 0; i < validation.Count; i++)
+                {
+                    var map = session.Run(validation.Get(i))[0]!;
+                    var boxes = TextBoxes.FromProbabilityMap(map, 640, 640);
+                    var gt = truth[Path.GetFileName(validation.Files[i])];
+                    tp += TextBoxes.Matches(boxes, gt);
+                    predicted += boxes.Count;
+                    actual += gt.Length;
+                }
+
+                double precision = predicted == 0 ? 0 : (double)tp / predicted, recall = (double)tp / actual;
+                return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            }
+
+            yield return new Job("ppocr_det", det, ImageFolderDataset.Unlabeled(Path.Combine(ocr, "det", "calibration"), prep), validation, "text box F1 (IoU 0.5)", F1, defaults);
+        }
+    }
+
+    /// <summary>PaddleOCR's DB preprocessing: BGR, ImageNet mean and standard deviation on 0..255 pixels, 640x640 pages.</summary>
+    private static readonly ImagePreprocessing DetPreprocessing = new()
+    {
+        Width = 640, Height = 640, Channels = 3, ColorOrder = ColorOrder.BGR, Mean = [123.675f, 116.28f, 103.53f], Scale = [58.395f, 57.12f, 57.375f],
+    };
+
+    private static void Measure(Job job, string anchorPath)
+    {
+        var fp32 = OnnxModel.Load(job.Model);
+        var sw = Stopwatch.StartNew();
+        var int8 = Quantizer.Quantize(fp32, job.Calibration, job.Options).Model;
+        var quantization = sw.Elapsed;
+        var fp32Time = InferenceTime(fp32, job.Calibration);
+        var ort = File.Exists(anchorPath) ? OnnxModel.Load(anchorPath) : null;
+        if (ort is not null && !Loads(ort))
+        {
+            Console.Error.WriteLine($"{job.Name}: onnxruntime's quantizer wrote a model ONNX Runtime cannot load; the ORT columns stay empty");
+            ort = null;
+        }
+
+        var holdOut = Enumerable.Range(0, job.HoldOut.Count).ToList();
+        var cosine = ModelComparison.Agreement(fp32, int8, job.HoldOut, holdOut);
+        var ortCosine = ort is null ? null : ModelComparison.Agreement(fp32, ort, job.HoldOut, holdOut);
+        string Task(OnnxModel? m, OutputAgreement? a) => m is null ? "-" : job.Task is { } t ? $"{t(m):P2}" : a?.Top1Agreement is double top ? $"{top:P1}" : "-";
+
+        var models = ort is null ? new[] { fp32, int8 } : [fp32, int8, ort];
+        var input = job.HoldOut.Get(0);
+        var one = LatencyBenchmark.Compare(models, new BenchmarkOptions { Threads = 1, Runs = 30, Warmup = 5 }, input);
+        var two = LatencyBenchmark.Compare(models[..2], new BenchmarkOptions { Threads = 2, Runs = 30, Warmup = 5 }, input);
+        Console.WriteLine($"| {job.Name} | {job.Metric} | {(job.Task is { } f ? $"{f(fp32):P2}" : "100%")} | {Task(int8, cosine)} | {Task(ort, ortCosine)} | " +
+            $"{cosine.MeanCosine:0.0000} / {(ortCosine is null ? "-" : ortCosine.MeanCosine.ToString("0.0000"))} | " +
+            $"{one[0].MedianMs:0.00} / {one[1].MedianMs:0.00} / {(ort is null ? "-" : one[2].MedianMs.ToString("0.00"))} ms | {one[1].MedianMs / one[0].MedianMs:0.00}x | " +
+            $"{two[0].MedianMs:0.00} / {two[1].MedianMs:0.00} ms | {two[1].MedianMs / two[0].MedianMs:0.00}x | {quantization.TotalSeconds:0.0} s ({quantization / fp32Time:0.00}x) |");
+    }
+
+    private static bool Loads(OnnxModel model)
+    {
+        try
+        {
+            using var session = new ModelSession(model.Proto);
+            return true;
+        }
+        catch (PtqSharp.PtqException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Wall time of one FP32 inference per calibration sample, as users run the model.</summary>
+    private static TimeSpan InferenceTime(OnnxModel model, Dataset data)
+    {
+        using var session = new ModelSession(model.Proto);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < data.Count; i++) session.Run(data.Get(i));
+        return sw.Elapsed;
+    }
+
+    /// <summary>Writes what the onnxruntime anchor needs: calibration samples as .npy and one job file per model.</summary>
+    private static void Prepare(string data)
+    {
+        var anchor = Directory.CreateDirectory(Path.Combine(data, "mobile", "anchor")).FullName;
+        foreach (var job in Jobs(data))
+        {
+            string calibration;
+            object? png = null;
+            if (job.Calibration is ImageFolderDataset images)
+            {
+                calibration = Path.GetDirectoryName(images.Files[0])!;
+                png = new { mean = DetPreprocessing.Mean, scale = DetPreprocessing.Scale };
+            }
+            else if (job.Calibration is NumpyFolderDataset)
+            {
+                calibration = Path.GetFullPath(Path.Combine(data, "ocr", "cls", "calibration"));
+            }
+            else
+            {
+                calibration = Directory.CreateDirectory(Path.Combine(anchor, job.Name + "-calibration")).FullName;
+                for (int i = 0; i < job.Calibration.Count; i++) WriteNpy(Path.Combine(calibration, $"{i:0000}.npy"), job.Calibration.Get(i).Inputs.Values.Single());
+            }
+
+            using var session = new ModelSession(OnnxModel.Load(job.Model).Proto);
+            File.WriteAllText(Path.Combine(anchor, job.Name + ".json"), JsonSerializer.Serialize(new
+            {
+                model = Path.GetFullPath(job.Model), calibration, input = session.Inputs[0].Name, count = Calibration, png,
+            }));
+            Console.WriteLine($"anchor job {job.Name}: {calibration}");
+        }
+    }
+
+    private static void WriteNpy(string path, SampleTensor t)
+    {
+        var (descr, bytes) = t.Data switch
+        {
+            float[] floats => ("<f4", System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()).ToArray()),
+            long[] l => ("<i8", System.Runtime.InteropServices.MemoryMarshal.AsBytes(l.AsSpan()).ToArray()),
+            _ => throw new InvalidOperationException("float or int64 samples only"),
+        };
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({string.Join(", ", t.Shape)}{(t.Shape.Length == 1 ? "," : "")}), }}";
+        header = header.PadRight(((10 + header.Length + 1 + 63) / 64 * 64) - 10 - 1) + "\n";
+        using var f = File.Create(path);
+        f.Write([0x93, .. "NUMPY"u8, 1, 0]);
+        f.Write(BitConverter.GetBytes((ushort)header.Length));
+        f.Write(System.Text.Encoding.ASCII.GetBytes(header));
+        f.Write(bytes);
+    }
+
+    /// <summary>Fashion-MNIST as the torchvision exports saw it: 8x nearest upscale to 224, grey to RGB, ImageNet normalisation.</summary>
+    private static Dataset Vision(string split, int from, int count)
+    {
+        var images = ReadImages(split);
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        return Dataset.FromList(Enumerable.Range(from, count).ToList(), i =>
+        {
+            var data = new float[3 * 224 * 224];
+            for (int c = 0; c < 3; c++)
+            {
+                for (int y = 0; y < 224; y++)
+                {
+                    for (int x = 0; x < 224; x++) data[(c * 224 + y) * 224 + x] = (images[i][(y / 8) * 28 + x / 8] / 255f - mean[c]) / std[c];
+                }
+            }
+
+            return Sample.Single(new SampleTensor(data, [1, 3, 224, 224]), $"{split}[{i}]");
+        });
+    }
+
+    /// <summary>Token ids with a Zipf-like distribution over the 5,000-word vocabulary of the text models.</summary>
+    private static Dataset Tokens(int count, int seed)
+    {
+        var random = new Random(seed);
+        var samples = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, 32).Select(_ => (long)Math.Min(4999, Math.Floor(Math.Exp(random.NextDouble() * Math.Log(5000))))).ToArray()).ToList();
+        return Dataset.FromList(samples, s => Sample.Single(new SampleTensor(s, [1, 32])));
+    }
+
+    private static byte[][] ReadImages(string split)
+    {
+        using var gz = new GZipStream(File.OpenRead(Path.Combine(FashionMnist, $"{split}-images-idx3-ubyte.gz")), CompressionMode.Decompress);
+        using var ms = new MemoryStream();
+        gz.CopyTo(ms);
+        var bytes = ms.ToArray();
+        int count = (bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) | bytes[7];
+        return Enumerable.Range(0, count).Select(i => bytes.AsSpan(16 + i * 784, 784).ToArray()).ToArray();
+    }
+}
