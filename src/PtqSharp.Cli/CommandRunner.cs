@@ -11,6 +11,12 @@ internal static class CommandRunner
         {
             return body();
         }
+        catch (NotFasterException e)
+        {
+            SummaryPrinter.PrintLatency(e.Latency);
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return ExitCodes.NotFaster;
+        }
         catch (PtqException e)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");

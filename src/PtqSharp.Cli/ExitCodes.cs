@@ -13,4 +13,7 @@ internal static class ExitCodes
 
     /// <summary>Accuracy-aware quantization could not meet --max-drop; the best model found was still written.</summary>
     public const int AccuracyNotMet = 4;
+
+    /// <summary>Latency-aware quantization found no INT8 model faster than FP32 on this machine; nothing was written (see --allow-float-model).</summary>
+    public const int NotFaster = 5;
 }

@@ -34,14 +34,49 @@ internal static class SummaryPrinter
             table.AddRow($"Top-1 accuracy ({validationCount} labeled samples)", $"FP32 {fp32:P2}, INT8 {int8:P2} (drop {(fp32 - int8) * 100:0.00} points)");
         }
 
-        table.AddRow("Time", $"{report.TotalTime.TotalSeconds:0.0} s (calibration {report.CalibrationTime.TotalSeconds:0.0} s, {report.CalibrationSamples.Count} samples)");
-        foreach (var s in report.Skipped.Take(5))
+        if (report.Latency is { } latency) AddLatencyRows(table, latency);
+        var latencyTime = report.Latency is { } l ? $", latency measurement {l.Time.TotalSeconds:0.0} s" : string.Empty;
+        table.AddRow("Time", $"{report.TotalTime.TotalSeconds:0.0} s (calibration {report.CalibrationTime.TotalSeconds:0.0} s, {report.CalibrationSamples.Count} samples{latencyTime})");
+        var skipped = report.Skipped.Where(s => report.Latency is null || !report.Latency.Regions.Any(r => r.Ops.Contains(s.Name))).ToList();
+        foreach (var s in skipped.Take(5))
         {
             table.AddRow("[grey]kept in float[/]", Markup.Escape($"{s.Name} ({s.OpType}): {s.Reason}"));
         }
 
-        if (report.Skipped.Count > 5) table.AddRow("[grey]kept in float[/]", $"... and {report.Skipped.Count - 5} more");
+        if (skipped.Count > 5) table.AddRow("[grey]kept in float[/]", $"... and {skipped.Count - 5} more");
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>The latency rows alone, for a run that wrote nothing because no INT8 model was faster.</summary>
+    public static void PrintLatency(LatencyReport latency)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");
+        table.HideHeaders();
+        AddLatencyRows(table, latency);
+        AnsiConsole.Write(table);
+    }
+
+    private static void AddLatencyRows(Table table, LatencyReport latency)
+    {
+        string threads = latency.Threads == 0 ? $"all {latency.Cores} cores" : $"{latency.Threads} of {latency.Cores} cores";
+        string verdict = latency.Outcome switch
+        {
+            LatencyOutcome.Faster => $"[green]{latency.Ratio:0.00}x[/] of FP32",
+            LatencyOutcome.NotSlower => $"[yellow]{latency.Ratio:0.00}x[/] of FP32: not measurably faster here",
+            _ => "[red]no INT8 model was faster[/]",
+        };
+        var first = latency.Regions.Count == 0 ? string.Empty : $"; fully quantized {latency.FullyQuantizedRatio:0.00}x";
+        table.AddRow($"Latency ({Markup.Escape(threads)})", $"FP32 {latency.FinalFp32Ms:0.00} ms, INT8 {latency.FinalMs:0.00} ms: {verdict}{first}");
+        table.AddRow("[grey]latency measured[/]", Markup.Escape($"median of {latency.Runs} runs interleaved with FP32 on one calibration sample, margin {latency.Margin:P0}; {latency.VariantsTimed} INT8 variant(s) timed, ops profiled with ONNX Runtime's profiler"));
+        if (latency.Regions.Count == 0) return;
+        table.AddRow("Kept in float for speed", Markup.Escape($"{latency.OpsInFloat} ops in {latency.Regions.Count} region(s)"));
+        foreach (var r in latency.Regions.Take(5))
+        {
+            var ops = r.Ops.Count <= 3 ? string.Join(", ", r.Ops) : $"{r.Ops[0]} ... {r.Ops[^1]} ({r.Ops.Count} ops: {string.Join(", ", r.OpTypes.GroupBy(t => t).Select(g => $"{g.Key} {g.Count()}"))})";
+            table.AddRow("[grey]  region[/]", Markup.Escape($"{ops}: profiled INT8 {r.Int8Microseconds:0} us vs float {r.FloatMicroseconds:0} us, borders {r.BorderMicroseconds:0} us, gain {r.GainMicroseconds:0} us"));
+        }
+
+        if (latency.Regions.Count > 5) table.AddRow("[grey]  region[/]", $"... and {latency.Regions.Count - 5} more");
     }
 
     internal static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";

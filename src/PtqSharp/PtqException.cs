@@ -4,7 +4,7 @@ namespace PtqSharp;
 /// A failure the user can act on: bad model, bad data, bad options. The message names the file,
 /// node or tensor involved and says what to do about it.
 /// </summary>
-public sealed class PtqException : Exception
+public class PtqException : Exception
 {
     /// <summary>A failure the message explains.</summary>
     public PtqException(string message) : base(message) { }

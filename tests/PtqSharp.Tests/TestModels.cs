@@ -1,6 +1,7 @@
 using System.Reflection;
 using Onnx;
 using PtqSharp.Onnx;
+using PtqSharp.Quantization;
 
 namespace PtqSharp.Tests;
 
@@ -136,4 +137,13 @@ internal static class TestCategories
 {
     /// <summary>Quantizes a real model from NuGet (ResNet18, MiniLM): seconds each.</summary>
     public const string Slow = "Slow";
+}
+
+/// <summary>
+/// Options of tests that check what quantization writes: latency-aware quantization decides from
+/// timings on this machine, so tests of structure and accuracy turn it off; its own tests turn it on.
+/// </summary>
+internal static class Structural
+{
+    public static readonly LatencyAwareOptions LatencyOff = new() { Enabled = false };
 }

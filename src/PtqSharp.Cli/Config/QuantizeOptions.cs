@@ -27,6 +27,8 @@ internal static class QuantizeOptions
 
     private static QuantizeSettings I(QuantizeSettings s, Func<IgnoredScope, IgnoredScope> f) => Q(s, q => q with { IgnoredScope = f(q.IgnoredScope) });
 
+    private static QuantizeSettings L(QuantizeSettings s, Func<LatencyAwareOptions, LatencyAwareOptions> f) => Q(s, q => q with { LatencyAware = f(q.LatencyAware) });
+
     private static SettingType<bool> Unused(string message) => SettingTypes.Accepted(_ => message);
 
     private static SettingType<bool> UnusedUnless(bool value, string message) =>
@@ -181,6 +183,21 @@ internal static class QuantizeOptions
             Help = "SmoothQuant migration strength for --model-type transformer; 0 turns it off.", Get = s => s.Quantization.SmoothQuantAlpha, Set = (s, v) => Q(s, q => q with { SmoothQuantAlpha = v }) },
         new Setting<int> { Section = ConfigSection.Params, Key = "hold_out", Flag = "--hold-out", Type = SettingTypes.Int(0),
             Help = "Samples not used for calibration on which FP32 and INT8 outputs are compared.", Get = s => s.Quantization.HoldOutSize, Set = (s, v) => Q(s, q => q with { HoldOutSize = v }) },
+        new Setting<bool> { Section = ConfigSection.Params, Key = "latency_aware", Flag = "--latency-aware", Type = SettingTypes.Bool,
+            Help = "Time INT8 against FP32 on this machine and keep in float the ops whose integer kernels are slower, so INT8 is never slower (default true).",
+            Get = s => s.Quantization.LatencyAware.Enabled, Set = (s, v) => L(s, l => l with { Enabled = v }) },
+        new Setting<int> { Section = ConfigSection.Params, Key = "threads", Flag = "--threads", Type = SettingTypes.Int(0),
+            Help = "Intra-op threads the model will run with, for latency-aware quantization's timings (0: all cores).",
+            Get = s => s.Quantization.LatencyAware.Threads, Set = (s, v) => L(s, l => l with { Threads = v }) },
+        new Setting<int> { Section = ConfigSection.Params, Key = "latency_runs", Type = SettingTypes.Int(3),
+            Help = "Timed runs per model in each of latency-aware quantization's interleaved comparisons.",
+            Get = s => s.Quantization.LatencyAware.Runs, Set = (s, v) => L(s, l => l with { Runs = v }) },
+        new Setting<double> { Section = ConfigSection.Params, Key = "latency_margin", Type = SettingTypes.Number(0, 0.4999),
+            Help = "Relative difference within which two latency medians count as equal.",
+            Get = s => s.Quantization.LatencyAware.Margin, Set = (s, v) => L(s, l => l with { Margin = v }) },
+        new Setting<bool> { Section = ConfigSection.Params, Key = "allow_float_model", Flag = "--allow-float-model", Type = SettingTypes.Bool,
+            Help = "When no INT8 model is faster than FP32 here, write the model with every op in float instead of exiting with code 5.",
+            Get = s => s.Quantization.LatencyAware.AllowFloatModel, Set = (s, v) => L(s, l => l with { AllowFloatModel = v }) },
         new Setting<bool> { Section = ConfigSection.Params, Key = "inplace_statistics", Printed = false, Help = "POT: reduce statistics in the graph.",
             Type = UnusedUnless(true, "false is not honoured: PtqSharp always reduces statistics in the graph, which is what true means."), Get = _ => true, Set = (s, _) => s },
         new Setting<bool> { Section = ConfigSection.Params, Key = "use_layerwise_tuning", Printed = false, Help = "POT: layer-wise fine-tuning.",

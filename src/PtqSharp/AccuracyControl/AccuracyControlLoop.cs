@@ -61,6 +61,11 @@ internal sealed class AccuracyControlLoop
             ? [QuantizationPreset.Performance, QuantizationPreset.Mixed]
             : [_quantization.Preset];
         var calibrated = DefaultQuantization.Calibrate(_original, _calibration, _quantization, presets, _progress, _ct);
+        if (calibrated.Latency is { Outcome: LatencyOutcome.NothingQuantized } latency && !_quantization.LatencyAware.AllowFloatModel)
+        {
+            throw new NotFasterException(latency); // before any evaluation: there is no INT8 model to control
+        }
+
         var calibrationTime = _clock.Elapsed - TimeSpan.FromSeconds(fp32Seconds);
         var current = Evaluate(calibrated, baseline, _quantization.Preset, [], "Evaluating INT8 (Default Quantization)");
         var fullyQuantized = current;

@@ -31,7 +31,15 @@ public static class LatencyBenchmark
     public static IReadOnlyList<LatencyResult> Compare(IReadOnlyList<OnnxModel> models, BenchmarkOptions? options = null, Sample? sample = null) =>
         Compare(models.Select(m => m.Proto).ToList(), options, sample);
 
-    internal static IReadOnlyList<LatencyResult> Compare(IReadOnlyList<ModelProto> models, BenchmarkOptions? options = null, Sample? sample = null)
+    /// <param name="models">The models.</param>
+    /// <param name="options">Threads, batch size, runs.</param>
+    /// <param name="sample">The input, or null for synthetic ones.</param>
+    /// <param name="minMilliseconds">
+    /// For models that run in microseconds: the warm-up lasts at least a quarter of this and the timed
+    /// rounds at least this long in all (up to 100 times the runs asked for), so a median of tiny
+    /// times is not decided by a cold cache or a thread pool waking up.
+    /// </param>
+    internal static IReadOnlyList<LatencyResult> Compare(IReadOnlyList<ModelProto> models, BenchmarkOptions? options = null, Sample? sample = null, double minMilliseconds = 0)
     {
         options ??= new BenchmarkOptions();
         options.Validate();
@@ -46,9 +54,24 @@ public static class LatencyBenchmark
                 runs.Add(session.Prepare(sample is null ? SyntheticSample(session.Inputs, options) : Batch(sample, options.BatchSize)));
             }
 
-            for (int i = 0; i < options.Warmup; i++) foreach (var run in runs) run.Run();
-            var times = models.Select(_ => new double[options.Runs]).ToArray();
-            for (int i = 0; i < options.Runs; i++)
+            double warm = 0;
+            for (int i = 0; i < options.Warmup || warm < minMilliseconds / 4; i++)
+            {
+                double round = 0;
+                foreach (var run in runs) round += run.Run();
+                warm += round;
+                if (i >= options.Warmup && round * options.Runs >= minMilliseconds) break; // no tiny model: enough
+            }
+
+            int count = options.Runs;
+            if (minMilliseconds > 0)
+            {
+                double round = runs.Sum(r => r.Run());
+                count = (int)Math.Clamp(Math.Ceiling(minMilliseconds / Math.Max(round, 1e-3)), options.Runs, 100L * options.Runs);
+            }
+
+            var times = models.Select(_ => new double[count]).ToArray();
+            for (int i = 0; i < count; i++)
             {
                 for (int k = 0; k < runs.Count; k++)
                 {
@@ -60,7 +83,7 @@ public static class LatencyBenchmark
             return models.Select((model, m) =>
             {
                 Array.Sort(times[m]);
-                return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, options.Runs,
+                return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, count,
                     Percentile(times[m], 0.5), Percentile(times[m], 0.9), times[m].Average());
             }).ToList();
         }

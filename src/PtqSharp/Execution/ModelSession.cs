@@ -20,9 +20,13 @@ internal sealed class ModelSession : IDisposable
     private readonly SampleFeeder _feeder;
     private readonly string[] _outputs;
 
-    public ModelSession(ModelProto model, ExecutionSettings? settings = null)
+    /// <param name="model">The model.</param>
+    /// <param name="settings">Optimization level and threads; the defaults users run with when null.</param>
+    /// <param name="optimizedModelPath">Where ONNX Runtime writes the graph it optimized, if anywhere.</param>
+    /// <param name="profilePrefix">Turns on ONNX Runtime's profiler (see <see cref="EndProfiling"/>).</param>
+    public ModelSession(ModelProto model, ExecutionSettings? settings = null, string? optimizedModelPath = null, string? profilePrefix = null)
     {
-        _session = SessionFactory.Create(model, settings ?? ExecutionSettings.Default);
+        _session = SessionFactory.Create(model, settings ?? ExecutionSettings.Default, optimizedModelPath, profilePrefix);
         _feeder = new SampleFeeder(_session);
         _outputs = _session.OutputMetadata.Keys.ToArray();
         Inputs = _session.InputMetadata
@@ -84,6 +88,9 @@ internal sealed class ModelSession : IDisposable
             foreach (var v in inputs) v.Dispose();
         }
     }
+
+    /// <summary>Stops the profiler a profiling session started and returns the path of its JSON trace.</summary>
+    public string EndProfiling() => _session.EndProfiling();
 
     /// <summary>
     /// Feeds <paramref name="sample"/> once and returns a run that repeats it, outputs discarded: what

@@ -7,7 +7,11 @@ namespace PtqSharp.Execution;
 /// <summary>Creates ONNX Runtime sessions, and lets the runtime optimize graphs for PtqSharp to read back.</summary>
 internal static class SessionFactory
 {
-    public static InferenceSession Create(ModelProto model, ExecutionSettings settings, string? optimizedModelPath = null)
+    /// <param name="model">The model.</param>
+    /// <param name="settings">Optimization level, threads.</param>
+    /// <param name="optimizedModelPath">Where the runtime writes the graph it optimized, if anywhere.</param>
+    /// <param name="profilePrefix">Turns on ONNX Runtime's profiler, writing its JSON to a file with this prefix.</param>
+    public static InferenceSession Create(ModelProto model, ExecutionSettings settings, string? optimizedModelPath = null, string? profilePrefix = null)
     {
         using var options = new SessionOptions
         {
@@ -22,6 +26,11 @@ internal static class SessionFactory
         if (settings.Threads > 0) options.IntraOpNumThreads = settings.Threads;
         if (settings.ExactU8S8) options.AddSessionConfigEntry("session.x64quantprecision", "1");
         if (optimizedModelPath is not null) options.OptimizedModelFilePath = optimizedModelPath;
+        if (profilePrefix is not null)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = profilePrefix;
+        }
 
         try
         {

@@ -18,6 +18,7 @@ internal sealed class CalibratedModel
     private readonly QuantizationPlan _plan;
     private readonly IReadOnlyDictionary<QuantizationPreset, PresetParameters> _parameters;
     private readonly IReadOnlyDictionary<string, Smoothing> _smoothed;
+    private IReadOnlySet<NodeProto> _keptForSpeed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
 
     public CalibratedModel(PipelineState state, SampleSplit split, int originalOpset)
     {
@@ -40,8 +41,29 @@ internal sealed class CalibratedModel
 
     public QuantizationOptions Options { get; }
 
-    /// <summary>The ops that can be reverted to float, in graph order.</summary>
-    public IReadOnlyList<QuantizedOp> Ops => _plan.Ops;
+    /// <summary>The ops that can be reverted to float, in graph order: the placement's, less those kept in float for speed.</summary>
+    public IReadOnlyList<QuantizedOp> Ops => _keptForSpeed.Count == 0 ? _plan.Ops : _plan.Ops.Where(o => !_keptForSpeed.Contains(o.Node)).ToList();
+
+    /// <summary>Every op the placement quantized, before any is kept in float.</summary>
+    public QuantizationPlan FullPlan => _plan;
+
+    /// <summary>The preprocessed float model the plan refers to.</summary>
+    public ModelProto FloatModel => _preprocessed;
+
+    public GraphIndex Index => _index;
+
+    /// <summary>What latency-aware quantization measured and kept in float; null when it did not run.</summary>
+    public LatencyReport? Latency { get; private set; }
+
+    /// <summary>Every model this one builds keeps <paramref name="ops"/> in float, as latency-aware quantization decided.</summary>
+    public void KeepInFloatForSpeed(IReadOnlySet<NodeProto> ops, LatencyReport report)
+    {
+        _keptForSpeed = ops;
+        Latency = report;
+    }
+
+    /// <summary>The plan with <paramref name="floatOps"/> kept in float for speed (reading integer outputs at their borders), as a written model would have it.</summary>
+    public QuantizationPlan EffectiveForSpeed(IReadOnlySet<NodeProto> floatOps) => FloatFallback.Revert(_plan, _index, floatOps, readIntegerOutputs: floatOps);
 
     /// <summary>
     /// Writes the QDQ model, with the map of its quantized tensors in its metadata. Ranges always come
@@ -51,7 +73,10 @@ internal sealed class CalibratedModel
     public (ModelProto Model, QuantizationPlan Plan) Build(QuantizationPreset preset, IReadOnlyCollection<NodeProto> floatOps)
     {
         var parameters = Parameters(preset);
-        var effective = FloatFallback.Revert(_plan, _index, floatOps);
+        var effective = _keptForSpeed.Count == 0
+            ? FloatFallback.Revert(_plan, _index, floatOps)
+            : FloatFallback.Revert(_plan, _index, floatOps.Concat(_keptForSpeed).Distinct<NodeProto>(ReferenceEqualityComparer.Instance).ToList(),
+                op => _keptForSpeed.Contains(op) ? FloatFallback.SpeedReason : FloatFallback.Reason, _keptForSpeed);
         var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters);
         QuantizedTensorMap.Attach(model, tensors.Select(t => _smoothed.TryGetValue(t.Float, out var s)
             ? t with { Float = s.Original, Smoothing = (s.InverseScale, s.Axis) }

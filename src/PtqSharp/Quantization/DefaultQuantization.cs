@@ -2,6 +2,7 @@ using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Hardware;
 using PtqSharp.Hardware.Metatypes;
+using PtqSharp.Quantization.LatencyAware;
 using PtqSharp.Quantization.Pipeline;
 using PtqSharp.Statistics;
 
@@ -16,7 +17,7 @@ internal static class DefaultQuantization
 {
     public static CalibratedModel Calibrate(
         ModelProto original, Dataset data, QuantizationOptions options, IReadOnlyList<QuantizationPreset> presets,
-        IProgress<QuantizationProgress>? progress, CancellationToken cancellationToken)
+        IProgress<QuantizationProgress>? progress, CancellationToken cancellationToken, ILatencyProbe? latencyProbe = null)
     {
         options.Validate();
         if (data.Count == 0) ThrowHelper.Throw("The calibration dataset is empty.");
@@ -34,7 +35,27 @@ internal static class DefaultQuantization
         QuantizerSelection.CheckConstraints(rules, options.ActivationConstraints, options.WeightConstraints);
         var state = new PipelineState(preprocessed, rules, options, ignored, presets);
         QuantizationPipeline.Default(options).Run(state, engine);
-        return new CalibratedModel(state, split, originalOpset);
+        var calibrated = new CalibratedModel(state, split, originalOpset);
+
+        // Timed on written models, so after the pipeline: it decides which ops every model built from here keeps in float.
+        if (options.LatencyAware.Enabled)
+        {
+            var probe = latencyProbe ?? new RuntimeLatencyProbe(TypicalSample(data, split.Calibration), options.LatencyAware);
+            LatencyAwareSearch.Run(original, calibrated, presets[0], probe, options.LatencyAware, progress, cancellationToken);
+        }
+
+        return calibrated;
+    }
+
+    /// <summary>
+    /// The input latency is measured on: of up to 31 calibration samples, the one of median size. Token
+    /// sequences differ in length, and integer kernels pay off on long ones sooner than on short ones;
+    /// the median is the typical load, and the seed's subset makes the choice repeatable.
+    /// </summary>
+    private static Sample TypicalSample(Dataset data, IReadOnlyList<int> calibration)
+    {
+        var candidates = calibration.Take(31).Select(i => data.Get(i)).ToList();
+        return candidates.OrderBy(s => s.Inputs.Values.Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d))).ElementAt(candidates.Count / 2);
     }
 
     /// <summary>

@@ -60,6 +60,9 @@ public sealed record QuantizationOptions
     /// <summary>Samples not used for calibration on which FP32 and INT8 outputs are compared; 0 to skip.</summary>
     public int HoldOutSize { get; init; } = 100;
 
+    /// <summary>Keep in float the ops whose integer kernels run slower than float on this machine, so INT8 is never slower than FP32 (on by default).</summary>
+    public LatencyAwareOptions LatencyAware { get; init; } = new();
+
     /// <summary>The rules in force: the user's hardware config, else the target device's.</summary>
     internal HardwareConfig Rules => HardwareConfig ?? Hardware.HardwareConfig.For(TargetDevice);
 
@@ -69,6 +72,7 @@ public sealed record QuantizationOptions
         if (BatchSize < 1) ThrowHelper.Throw($"Batch size must be at least 1 (got {BatchSize}).");
         if (HoldOutSize < 0) ThrowHelper.Throw($"Hold-out size cannot be negative (got {HoldOutSize}).");
         if (!(SmoothQuantAlpha is >= 0 and <= 1)) ThrowHelper.Throw($"SmoothQuant alpha must be in [0, 1] (got {SmoothQuantAlpha}).");
+        LatencyAware.Validate();
         ActivationRange.Validate("Activation range");
         WeightRange.Validate("Weight range");
         if (WeightRange.ClipMin is not null || WeightRange.ClipMax is not null) ThrowHelper.Throw("Clipping values apply to activation ranges only; weights are clipped by their range estimator.");

@@ -56,6 +56,9 @@ public sealed record QuantizationReport
     /// <summary>FP32 vs INT8 on samples not used for calibration; null if none were held out.</summary>
     public OutputAgreement? HoldOutAgreement { get; init; }
 
+    /// <summary>What latency-aware quantization measured and kept in float for speed; null when it was off.</summary>
+    public LatencyReport? Latency { get; init; }
+
     /// <summary>The integer kernels ONNX Runtime fuses the model into.</summary>
     public required FusedKernelReport Kernels { get; init; }
 

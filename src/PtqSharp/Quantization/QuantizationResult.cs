@@ -5,10 +5,13 @@ namespace PtqSharp.Quantization;
 /// <summary>The quantized model and its report.</summary>
 public sealed class QuantizationResult
 {
-    internal QuantizationResult(OnnxModel model, QuantizationReport report)
+    private readonly bool _allowFloatModel;
+
+    internal QuantizationResult(OnnxModel model, QuantizationReport report, bool allowFloatModel = false)
     {
         Model = model;
         Report = report;
+        _allowFloatModel = allowFloatModel;
     }
 
     /// <summary>The QDQ model.</summary>
@@ -19,5 +22,13 @@ public sealed class QuantizationResult
 
     /// <summary>Writes the model whole or not at all.</summary>
     /// <param name="path">Where to write the model.</param>
-    public void Save(string path) => Model.Save(path);
+    /// <exception cref="NotFasterException">
+    /// Latency-aware quantization kept every op in float (no INT8 variant was faster than FP32 here) and
+    /// <see cref="LatencyAwareOptions.AllowFloatModel"/> is off.
+    /// </exception>
+    public void Save(string path)
+    {
+        if (Report.Latency is { Outcome: LatencyOutcome.NothingQuantized } latency && !_allowFloatModel) throw new NotFasterException(latency);
+        Model.Save(path);
+    }
 }

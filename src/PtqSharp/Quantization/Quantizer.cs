@@ -42,7 +42,7 @@ public static class Quantizer
         var (quantized, plan) = calibrated.Build(options.Preset, []);
         var calibrationTime = total.Elapsed;
         var report = Report(model.Proto, quantized, plan, calibrated, options.Preset, calibrationData, progress, calibrationTime, total);
-        return new QuantizationResult(new OnnxModel(quantized), report);
+        return new QuantizationResult(new OnnxModel(quantized), report, options.LatencyAware.AllowFloatModel);
     }
 
     /// <summary>
@@ -121,6 +121,7 @@ public static class Quantizer
             CalibrationSamples = calibrated.Split.Calibration,
             HoldOutSamples = calibrated.Split.HoldOut,
             HoldOutAgreement = agreement,
+            Latency = calibrated.Latency,
             Kernels = FusedKernelReport.For(quantized),
             CalibrationTime = calibrationTime,
             TotalTime = total.Elapsed,

@@ -14,7 +14,7 @@ public class AccuracyControlTests
     private static readonly OnnxModel Model = OnnxModel.Load(TestPaths.SampleModel);
     private static readonly Dataset Calibration = ImageFolderDataset.Unlabeled(Path.Combine(TestPaths.Sample, "calibration"), Preprocessing);
     private static readonly LabeledDataset Validation = ImageFolderDataset.ByClassFolder(Path.Combine(TestPaths.Sample, "validation"), Preprocessing);
-    private static readonly QuantizationOptions Quantization = new() { SubsetSize = 100, HoldOutSize = 20 };
+    private static readonly QuantizationOptions Quantization = new() { SubsetSize = 100, HoldOutSize = 20, LatencyAware = Structural.LatencyOff };
 
     private static double MeanCosine(OnnxModel model) =>
         ModelComparison.Agreement(Model, model, Validation, Enumerable.Range(0, Validation.Count).ToList()).MeanCosine;

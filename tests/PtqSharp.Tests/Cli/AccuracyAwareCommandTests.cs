@@ -15,7 +15,7 @@ public class AccuracyAwareCommandTests
         string[] args =
         [
             "quantize", "--model", TestPaths.SampleModel, "--data", Calibration, "--mean", "72.9", "--scale", "90",
-            "--subset-size", "100", "--hold-out", "20", "--method", "accuracy-aware", "--output", outPath, .. extra,
+            "--subset-size", "100", "--hold-out", "20", "--method", "accuracy-aware", "--output", outPath, "--latency-aware", "false", .. extra,
         ];
         var (code, output) = CliRunner.Run(args);
         return (code, output, outPath);

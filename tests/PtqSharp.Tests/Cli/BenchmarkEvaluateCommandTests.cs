@@ -9,7 +9,7 @@ public class BenchmarkEvaluateCommandTests
     {
         var output = Path.Combine(TestPaths.NewTempDir(), "s.int8.onnx");
         var (code, text) = CliRunner.Run("quantize", "--model", TestPaths.SampleModel, "--data", Path.Combine(TestPaths.Sample, "calibration"),
-            "--mean", "72.9", "--scale", "90", "--subset-size", "50", "--hold-out", "0", "--output", output);
+            "--mean", "72.9", "--scale", "90", "--subset-size", "50", "--hold-out", "0", "--output", output, "--latency-aware", "false");
         Assert.True(code == 0, text);
         return output;
     }
@@ -58,7 +58,7 @@ public class BenchmarkEvaluateCommandTests
     {
         var output = Path.Combine(TestPaths.NewTempDir(), "r.int8.onnx");
         var (code, text) = CliRunner.Run("quantize", "--model", TestPaths.SampleModel, "--data", Path.Combine(TestPaths.Sample, "calibration"),
-            "--mean", "72.9", "--scale", "90", "--subset-size", "50", "--hold-out", "10", "--output", output, "--report");
+            "--mean", "72.9", "--scale", "90", "--subset-size", "50", "--hold-out", "10", "--output", output, "--report", "--latency-aware", "false");
         Assert.True(code == 0, text);
         Assert.Contains("quantized tensors (10 samples", text);
         var csv = Path.Combine(Path.GetDirectoryName(output)!, "r.int8.layers.csv");

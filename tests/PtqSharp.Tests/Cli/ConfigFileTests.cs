@@ -34,7 +34,7 @@ public class ConfigFileTests
     public void Quantizes_from_a_pot_style_config_and_the_command_line_overrides_it()
     {
         var output = Path.Combine(TestPaths.NewTempDir(), "from-config.onnx");
-        var config = Write(SampleConfig(output));
+        var config = Write(SampleConfig(output, ", \"latency_aware\": false"));
         var (code, text) = CliRunner.Run("quantize", "-c", config, "--target-device", "GPU");
         Assert.True(code == 0, text);
         Assert.Contains("GPU / mixed", text);
@@ -109,7 +109,7 @@ public class ConfigFileTests
 
         var output = Path.Combine(TestPaths.NewTempDir(), "custom.onnx");
         (code, text) = CliRunner.Run("quantize", "--model", TestPaths.SampleModel, "--data", Path.Combine(TestPaths.Sample, "calibration"),
-            "--subset-size", "20", "--hold-out", "5", "--hardware-config", path, "--output", output);
+            "--subset-size", "20", "--hold-out", "5", "--hardware-config", path, "--output", output, "--latency-aware", "false");
         Assert.True(code == 0, text);
         Assert.Contains("GNA3", text);
         Assert.Contains(OnnxModelIO.Load(output).Graph.Node, n => n.Domain == "com.microsoft" && n.OpType == "QuantizeLinear");

@@ -12,7 +12,8 @@ public class QuantizeCommandTests
     private static (int Code, string Output, string OutPath) Quantize(params string[] extra)
     {
         var outPath = Path.Combine(TestPaths.NewTempDir(), "out.onnx");
-        var args = new List<string> { "quantize", "--output", outPath };
+        // What the sample's INT8 model contains; latency-aware quantization decides from timings, so it is off here and tested on its own.
+        var args = new List<string> { "quantize", "--output", outPath, "--latency-aware", "false" };
         if (!extra.Contains("--model")) args.AddRange(["--model", Model]);
         args.AddRange(extra);
         var (code, output) = CliRunner.Run(args.ToArray());
@@ -37,6 +38,34 @@ public class QuantizeCommandTests
         Assert.Contains("Top-1 accuracy (500 labeled samples)", r.Output);
         Assert.Contains("50 held-out samples", r.Output);
         Assert.NotNull(OnnxModelIO.Load(r.OutPath));
+    }
+
+    [Fact]
+    public void Latency_aware_quantization_reports_how_it_measured_and_writes_nothing_when_no_int8_model_is_faster()
+    {
+        // On by default; whether INT8 beats FP32 on the sample depends on this machine, so both outcomes are checked for what they must show.
+        var outPath = Path.Combine(TestPaths.NewTempDir(), "out.onnx");
+        var (code, output) = CliRunner.Run("quantize", "--model", Model, "--data", Calibration, "--mean", "72.9", "--scale", "90",
+            "--subset-size", "40", "--hold-out", "10", "--threads", "1", "--output", outPath);
+        Assert.Contains("Latency (1 of", output);
+        Assert.Contains("interleaved with FP32 on one calibration sample", output);
+        if (code == 5)
+        {
+            Assert.Contains("No INT8 model was faster than FP32", output);
+            Assert.False(File.Exists(outPath));
+        }
+        else
+        {
+            Assert.True(code == 0, output);
+            Assert.Matches(@"INT8 [0-9.]+ ms: .*(of FP32)", output);
+            Assert.True(File.Exists(outPath));
+        }
+
+        var (printed, config) = CliRunner.Run("quantize", "--model", Model, "--print-config", "--latency-aware", "false", "--threads", "3", "--allow-float-model");
+        Assert.True(printed == 0, config);
+        Assert.Contains("\"latency_aware\": false", config);
+        Assert.Contains("\"threads\": 3", config);
+        Assert.Contains("\"allow_float_model\": true", config);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public class NumpyFolderDatasetTests
             File.WriteAllBytes(Path.Combine(dir, $"{i:00}.npy"), NpyTests.NpyBytes("<f4", [1, seq, 8], RandomFloats(r, seq * 8)));
         }
 
-        var result = Quantizer.Quantize(model.Onnx(), new NumpyFolderDataset(dir), new QuantizationOptions { SubsetSize = 8, HoldOutSize = 4 });
+        var result = Quantizer.Quantize(model.Onnx(), new NumpyFolderDataset(dir), new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 8, HoldOutSize = 4 });
         Assert.Equal(1, result.Report.QuantizedOps);
         Assert.Equal(0, result.Report.Kernels.FloatComputeCount); // MatMul runs as an integer kernel
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99);
@@ -53,7 +53,7 @@ public class NumpyFolderDatasetTests
             }
         }
 
-        var result = Quantizer.Quantize(model.Onnx(), new NumpyFolderDataset(dir), new QuantizationOptions { SubsetSize = 6, HoldOutSize = 4 });
+        var result = Quantizer.Quantize(model.Onnx(), new NumpyFolderDataset(dir), new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 6, HoldOutSize = 4 });
         Assert.Equal(2, result.Report.QuantizedOps);
         Assert.Equal(1, result.Report.Kernels.Count("QLinearAdd"));
         Assert.Equal(1, result.Report.Kernels.Count("QLinearConv"));

@@ -15,7 +15,7 @@ public class RealModelTests
     {
         var model = OnnxModel.Load(TestPaths.SampleModel);
         var calibration = ImageFolderDataset.Unlabeled(Path.Combine(TestPaths.Sample, "calibration"), SamplePreprocessing);
-        var result = Quantizer.Quantize(model, calibration, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 100 });
+        var result = Quantizer.Quantize(model, calibration, new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 300, HoldOutSize = 100 });
 
         Assert.Equal(7, result.Report.QuantizedOps);
         Assert.Equal(4, result.Report.Kernels.Count("QLinearConv"));
@@ -38,7 +38,7 @@ public class RealModelTests
             new ImagePreprocessing { Width = 224, Height = 224, Channels = 3, ColorOrder = ColorOrder.BGR, Mean = [110f] });
 
         // Calibrate on 32 images; compare features on 24 others.
-        var result = Quantizer.Quantize(model.Onnx(), images, new QuantizationOptions { SubsetSize = 32, HoldOutSize = 24, Seed = 1 });
+        var result = Quantizer.Quantize(model.Onnx(), images, new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 32, HoldOutSize = 24, Seed = 1 });
 
         Assert.Equal(8, result.Report.OriginalOpset);
         Assert.Equal(22, result.Report.Kernels.Count("QLinearConv"));

@@ -11,7 +11,7 @@ public class LayerErrorReportTests
     {
         var model = TestGraphs.TwoConv();
         var data = RandomData.Samples(20, [1, 3, 16, 16], scale: 2f);
-        var quantized = Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { SubsetSize = 15, HoldOutSize = 0 }).Model;
+        var quantized = Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 15, HoldOutSize = 0 }).Model;
 
         var report = LayerErrorReport.Compute(model.Onnx(), quantized, data, Enumerable.Range(15, 5).ToList());
 

@@ -28,7 +28,7 @@ public class TargetDeviceTests
     }
 
     private static ModelProto Quantize(TargetDevice device, QuantizationPreset preset = QuantizationPreset.Performance, HardwareConfig? rules = null) =>
-        Quantizer.Quantize(ResidualModel().Onnx(), Data, new QuantizationOptions { TargetDevice = device, Preset = preset, SubsetSize = 20, HoldOutSize = 0, HardwareConfig = rules }).Model.Proto;
+        Quantizer.Quantize(ResidualModel().Onnx(), Data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, TargetDevice = device, Preset = preset, SubsetSize = 20, HoldOutSize = 0, HardwareConfig = rules }).Model.Proto;
 
     /// <summary>The DequantizeLinear feeding input <paramref name="input"/> of node <paramref name="name"/>, or null.</summary>
     private static (NodeProto Dq, TensorProto Values, TensorProto Scale, TensorProto ZeroPoint)? Dq(ModelProto m, string name, int input)
@@ -56,7 +56,7 @@ public class TargetDeviceTests
 
     private static double CosineOnOneSample(TargetDevice device, QuantizationPreset preset)
     {
-        var options = new QuantizationOptions { TargetDevice = device, Preset = preset, SubsetSize = 1, HoldOutSize = 0 };
+        var options = new QuantizationOptions { LatencyAware = Structural.LatencyOff, TargetDevice = device, Preset = preset, SubsetSize = 1, HoldOutSize = 0 };
         var m = Quantizer.Quantize(ResidualModel().Onnx(), Data, options).Model.Proto;
         return ModelComparison.Agreement(ResidualModel(), m, Data, PtqSharp.Data.SubsetSelector.Select(Data.Count, 1, 0, 0).Calibration).MeanCosine;
     }
@@ -202,7 +202,7 @@ public class TargetDeviceTests
     public void A_float16_model_quantizes_for_every_device_and_runs_in_onnx_runtime(TargetDevice device)
     {
         var fp16 = Onnx.Float16ConverterTests.Float16Model();
-        var result = Quantizer.Quantize(fp16.Onnx(), Data, new QuantizationOptions { TargetDevice = device, SubsetSize = 20, HoldOutSize = 10 });
+        var result = Quantizer.Quantize(fp16.Onnx(), Data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, TargetDevice = device, SubsetSize = 20, HoldOutSize = 10 });
         Assert.Equal(TensorData.Float16, result.Model.Proto.Graph.Input.Single().Type.TensorType.ElemType);
         Assert.Equal(2, result.Report.QuantizedOps);
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"{device}: cosine {result.Report.HoldOutAgreement.MeanCosine}");
@@ -223,7 +223,7 @@ public class TargetDeviceTests
         var model = b.Build();
         model.Graph.Node.Last().Output[0] = "y";
 
-        var m = Quantizer.Quantize(model.Onnx(), Data, new QuantizationOptions { TargetDevice = device, SubsetSize = 20, HoldOutSize = 0 }).Model.Proto;
+        var m = Quantizer.Quantize(model.Onnx(), Data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, TargetDevice = device, SubsetSize = 20, HoldOutSize = 0 }).Model.Proto;
         var quantizers = new[] { Dq(m, "concat", 0)!.Value, Dq(m, "concat", 1)!.Value, Dq(m, "convC", 0)!.Value };
         Assert.All(quantizers, q => Assert.Equal(TensorData.ToFloats(quantizers[0].Scale), TensorData.ToFloats(q.Scale)));
         Assert.All(quantizers, q => Assert.Equal(ZeroPoints(quantizers[0].ZeroPoint), ZeroPoints(q.ZeroPoint)));

@@ -31,7 +31,7 @@ public class Float16ConverterTests
     {
         var fp16 = Float16Model();
         var data = Tests.Data.RandomData.Samples(30, [1, 3, 8, 8], scale: 2f);
-        var result = Quantizer.Quantize(fp16.Onnx(), data, new QuantizationOptions { SubsetSize = 20, HoldOutSize = 10 });
+        var result = Quantizer.Quantize(fp16.Onnx(), data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 20, HoldOutSize = 10 });
 
         Assert.Equal(TensorData.Float16, result.Model.Proto.Graph.Input.Single().Type.TensorType.ElemType);
         Assert.Equal(TensorData.Float16, result.Model.Proto.Graph.Output.Single().Type.TensorType.ElemType);

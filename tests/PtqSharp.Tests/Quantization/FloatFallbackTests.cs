@@ -12,7 +12,7 @@ public class FloatFallbackTests
     private static readonly Dataset Data = RandomData.Samples(30, [1, 3, 16, 16], scale: 2f);
 
     private static CalibratedModel Calibrate(ModelProto model) =>
-        DefaultQuantization.Calibrate(model, Data, new QuantizationOptions { SubsetSize = 20, HoldOutSize = 0 }, [QuantizationPreset.Performance], null, default);
+        DefaultQuantization.Calibrate(model, Data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 20, HoldOutSize = 0 }, [QuantizationPreset.Performance], null, default);
 
     private static NodeProto Producer(ModelProto m, string tensor) => m.Graph.Node.Single(n => n.Output.Contains(tensor));
 

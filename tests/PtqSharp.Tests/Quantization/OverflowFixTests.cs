@@ -22,7 +22,7 @@ public class OverflowFixTests
         b.Node("Gemm", "fc", ["x", w], ["y"]);
         var random = new Random(9);
         var samples = Enumerable.Range(0, 12).Select(_ => new SampleTensor(Enumerable.Range(0, k).Select(_ => random.NextDouble() < 0.9 ? 1f : -1f).ToArray(), [1, k])).ToList();
-        var model = Quantizer.Quantize(b.Build().Onnx(), Dataset.FromTensors(samples), new QuantizationOptions { SubsetSize = 10, HoldOutSize = 0, OverflowFix = fix }).Model.Proto;
+        var model = Quantizer.Quantize(b.Build().Onnx(), Dataset.FromTensors(samples), new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 10, HoldOutSize = 0, OverflowFix = fix }).Model.Proto;
 
         // The integers the kernel sees: the int8 weight initializer, and a probe of +1s quantized with the input's scale and zero point.
         var g = model.Graph;

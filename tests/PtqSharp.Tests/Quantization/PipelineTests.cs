@@ -14,10 +14,10 @@ public class PipelineTests
     [Fact]
     public void Default_quantization_is_a_list_of_stages_of_steps()
     {
-        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation + fast bias correction"], Stages(new QuantizationOptions()));
+        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation + fast bias correction"], Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff }));
         Assert.Equal(["SmoothQuant", "quantizer placement", "range estimation + bias correction"],
-            Stages(new QuantizationOptions { ModelType = ModelType.Transformer, BiasCorrection = BiasCorrectionMode.Full }));
-        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation"], Stages(new QuantizationOptions { BiasCorrection = BiasCorrectionMode.None }));
+            Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff, ModelType = ModelType.Transformer, BiasCorrection = BiasCorrectionMode.Full }));
+        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation"], Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff, BiasCorrection = BiasCorrectionMode.None }));
     }
 
     [Theory]
@@ -27,7 +27,7 @@ public class PipelineTests
     {
         var data = new CountingDataset(RandomData.Samples(24, [1, 3, 16, 16], scale: 2f));
         var result = Quantizer.Quantize(TestGraphs.TwoConv().Onnx(), data,
-            new QuantizationOptions { SubsetSize = 20, HoldOutSize = 0, ActivationRange = new RangeEstimator { Kind = estimator } });
+            new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 20, HoldOutSize = 0, ActivationRange = new RangeEstimator { Kind = estimator } });
         Assert.Equal(2, result.Report.BiasesCorrected);
         Assert.Equal(passes * 20, data.Reads);
     }
@@ -36,7 +36,7 @@ public class PipelineTests
     public void Parameters_are_computed_for_every_preset_asked_for_in_one_calibration()
     {
         var data = new CountingDataset(RandomData.Samples(24, [1, 3, 16, 16], scale: 2f));
-        var calibrated = DefaultQuantization.Calibrate(TestGraphs.TwoConv(), data, new QuantizationOptions { SubsetSize = 20, HoldOutSize = 0, TargetDevice = TargetDevice.Cpu },
+        var calibrated = DefaultQuantization.Calibrate(TestGraphs.TwoConv(), data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 20, HoldOutSize = 0, TargetDevice = TargetDevice.Cpu },
             [QuantizationPreset.Performance, QuantizationPreset.Mixed], null, default);
         Assert.Equal(20, data.Reads);
         Assert.NotEqual(calibrated.Build(QuantizationPreset.Performance, []).Model, calibrated.Build(QuantizationPreset.Mixed, []).Model);
@@ -48,7 +48,7 @@ public class PipelineTests
     public void A_step_sees_the_model_as_earlier_stages_left_it()
     {
         var model = TestGraphs.TwoConv();
-        var state = new PipelineState(model, HardwareConfig.For(TargetDevice.Any), new QuantizationOptions(), IgnoredScopeMatcher.Create(IgnoredScope.Empty, model.Graph), [QuantizationPreset.Performance]);
+        var state = new PipelineState(model, HardwareConfig.For(TargetDevice.Any), new QuantizationOptions { LatencyAware = Structural.LatencyOff }, IgnoredScopeMatcher.Create(IgnoredScope.Empty, model.Graph), [QuantizationPreset.Performance]);
         var engine = new PtqSharp.Statistics.StatisticsEngine(RandomData.Samples(4, [1, 3, 16, 16]), [0, 1, 2, 3], 1, null, default);
         Assert.Throws<InvalidOperationException>(() => new RangeEstimationStep().StatisticPoints(state).ToList()); // nothing placed yet
         new QuantizationPipeline([[new PlacementStep()], [new RangeEstimationStep()]]).Run(state, engine);

@@ -9,7 +9,7 @@ namespace PtqSharp.Tests.Quantization;
 public class QdqWriterTests
 {
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null) =>
-        Quantizer.Quantize(model.Onnx(), RandomData.Samples(40, [1, 3, 16, 16], scale: 2f), options ?? new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10 });
+        Quantizer.Quantize(model.Onnx(), RandomData.Samples(40, [1, 3, 16, 16], scale: 2f), options ?? new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 30, HoldOutSize = 10 });
 
     private static sbyte[] Int8(TensorProto t) => MemoryMarshal.Cast<byte, sbyte>(t.RawData.Span).ToArray();
 
@@ -72,10 +72,10 @@ public class QdqWriterTests
         Assert.Equal(64, MaxAbs(first, "conv1"));
         Assert.Equal(127, MaxAbs(first, "conv2"));
 
-        var all = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.All }).Model.Proto;
+        var all = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.All }).Model.Proto;
         Assert.Equal(64, MaxAbs(all, "conv2"));
 
-        var none = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.None }).Model.Proto;
+        var none = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 30, HoldOutSize = 10, OverflowFix = OverflowFix.None }).Model.Proto;
         Assert.Equal(127, MaxAbs(none, "conv1"));
     }
 
@@ -84,7 +84,7 @@ public class QdqWriterTests
     [InlineData(QuantizationPreset.Mixed)]
     public void Quantized_convs_run_as_fused_integer_kernels_and_track_the_float_model(QuantizationPreset preset)
     {
-        var result = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { Preset = preset, SubsetSize = 30, HoldOutSize = 10 });
+        var result = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { LatencyAware = Structural.LatencyOff, Preset = preset, SubsetSize = 30, HoldOutSize = 10 });
         Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
         Assert.Equal(0, result.Report.Kernels.FloatComputeCount);
         Assert.NotNull(result.Report.HoldOutAgreement);
@@ -95,7 +95,7 @@ public class QdqWriterTests
     [Fact]
     public void Mixed_preset_gives_asymmetric_zero_points()
     {
-        var model = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { Preset = QuantizationPreset.Mixed, SubsetSize = 30, HoldOutSize = 0 }).Model.Proto;
+        var model = Quantize(TestGraphs.TwoConv(), new QuantizationOptions { LatencyAware = Structural.LatencyOff, Preset = QuantizationPreset.Mixed, SubsetSize = 30, HoldOutSize = 0 }).Model.Proto;
         var conv1 = model.Graph.Node.Single(n => n.Name == "conv1");
         var dq = model.Graph.Node.Single(n => n.Output[0] == conv1.Input[0]);
         var zp = model.Graph.Initializer.Single(i => i.Name == dq.Input[2]).RawData[0];
@@ -106,7 +106,7 @@ public class QdqWriterTests
     [Fact]
     public void Same_seed_gives_the_same_model_and_another_seed_a_different_subset()
     {
-        var options = new QuantizationOptions { SubsetSize = 10, HoldOutSize = 0, Seed = 7 };
+        var options = new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 10, HoldOutSize = 0, Seed = 7 };
         var a = Quantize(TestGraphs.TwoConv(), options).Model.Proto;
         var b = Quantize(TestGraphs.TwoConv(), options).Model.Proto;
         var c = Quantize(TestGraphs.TwoConv(), options with { Seed = 8 }).Model.Proto;
@@ -132,7 +132,7 @@ public class ConstantNodeWeightTests
         conv.SetInts("pads", [1, 1, 1, 1]);
         model.Graph.Node.Add(conv);
 
-        var result = Quantizer.Quantize(model.Onnx(), RandomData.Samples(20, [1, 3, 8, 8]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
+        var result = Quantizer.Quantize(model.Onnx(), RandomData.Samples(20, [1, 3, 8, 8]), new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 15, HoldOutSize = 5 });
         Assert.Equal(1, result.Report.QuantizedOps);
         Assert.Contains(result.Model.Proto.Graph.Initializer, i => i.DataType == TensorData.Int8);
         Assert.Equal(1, result.Report.Kernels.Count("QLinearConv"));
@@ -147,7 +147,7 @@ public class GraphOutputQuantizationTests
         // conv1's output is a model output and conv2's input.
         var model = TestGraphs.OutputFeedingConv(channels: 2, size: 6);
 
-        var result = Quantizer.Quantize(model.Onnx(), RandomData.Samples(20, [1, 2, 6, 6]), new QuantizationOptions { SubsetSize = 15, HoldOutSize = 5 });
+        var result = Quantizer.Quantize(model.Onnx(), RandomData.Samples(20, [1, 2, 6, 6]), new QuantizationOptions { LatencyAware = Structural.LatencyOff, SubsetSize = 15, HoldOutSize = 5 });
         Assert.Equal(["mid", "y"], result.Model.Proto.Graph.Output.Select(o => o.Name));
         Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
     }

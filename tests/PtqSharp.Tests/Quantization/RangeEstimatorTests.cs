@@ -84,7 +84,7 @@ public class RangeEstimatorOptionTests
         var data = Tests.Data.RandomData.Samples(30, [1, 3, 16, 16], scale: 2f);
         var options = new PtqSharp.Quantization.QuantizationOptions
         {
-            SubsetSize = 20, HoldOutSize = 10,
+            SubsetSize = 20, HoldOutSize = 10, LatencyAware = Structural.LatencyOff,
             ActivationRange = new RangeEstimator { Kind = kind },
             WeightRange = new RangeEstimator { Kind = kind == RangeEstimatorKind.Entropy ? RangeEstimatorKind.Mse : kind },
         };

@@ -33,7 +33,7 @@ public class TransformerTests
     public void MiniLM_as_a_transformer_quantizes_only_matrix_products_smooths_them_and_keeps_its_embeddings()
     {
         var model = TestPaths.MiniLM();
-        var result = Quantizer.Quantize(model.Onnx(), Tokens(60), new QuantizationOptions { ModelType = ModelType.Transformer, SubsetSize = 40, HoldOutSize = 20 });
+        var result = Quantizer.Quantize(model.Onnx(), Tokens(60), new QuantizationOptions { LatencyAware = Structural.LatencyOff, ModelType = ModelType.Transformer, SubsetSize = 40, HoldOutSize = 20 });
         var report = result.Report;
 
         Assert.Equal(["Gemm", "MatMul"], report.OpTypes.Select(o => o.OpType).Order());
@@ -56,7 +56,7 @@ public class TransformerTests
     public void Attention_matmuls_get_symmetric_inputs_where_the_device_allows_them()
     {
         var model = TestPaths.MiniLM();
-        var q = Quantizer.Quantize(model.Onnx(), Tokens(20), new QuantizationOptions { ModelType = ModelType.Transformer, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu, SubsetSize = 20, HoldOutSize = 0 }).Model.Proto;
+        var q = Quantizer.Quantize(model.Onnx(), Tokens(20), new QuantizationOptions { LatencyAware = Structural.LatencyOff, ModelType = ModelType.Transformer, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu, SubsetSize = 20, HoldOutSize = 0 }).Model.Proto;
         var index = new GraphIndex(q.Graph);
         var attention = q.Graph.Node.Where(n => n.OpType == "MatMul" && n.Input.All(i => index.Producer(i) is { OpType: "DequantizeLinear" } dq && index.Initializer(dq.Input[0]) is null)).ToList();
         Assert.Equal(12, attention.Count); // Q.K^T and attention.V in each of the 6 layers
@@ -83,7 +83,7 @@ public class TransformerTests
         var data = Dataset.FromList(Enumerable.Range(0, 20).ToList(), _ =>
             Sample.Single(new SampleTensor(Enumerable.Range(0, 8).Select(c => (float)(random.NextDouble() * 2 - 1) * (c == 3 ? 50f : 1f)).ToArray(), [1, 8])));
         var smoothed = model.Clone();
-        var state = new PipelineState(smoothed, HardwareConfig.For(TargetDevice.Any), new QuantizationOptions(), IgnoredScopeMatcher.Create(IgnoredScope.Empty, smoothed.Graph), [QuantizationPreset.Performance]);
+        var state = new PipelineState(smoothed, HardwareConfig.For(TargetDevice.Any), new QuantizationOptions { LatencyAware = Structural.LatencyOff }, IgnoredScopeMatcher.Create(IgnoredScope.Empty, smoothed.Graph), [QuantizationPreset.Performance]);
         new QuantizationPipeline([[new SmoothQuantStep(0.95f)]]).Run(state, new StatisticsEngine(data, Enumerable.Range(0, 20).ToList(), 1, null, default));
         Assert.Single(state.Smoothed.Values, s => s.Axis == -1); // one activation smoothed, for the one MatMul
 
@@ -93,7 +93,7 @@ public class TransformerTests
         Assert.True(scale[3] < scale.Where((_, c) => c != 3).Min() / 10, $"the outlier channel is divided most: {string.Join(", ", scale)}");
 
         // And the quantized model follows the float one better than without smoothing.
-        double Sqnr(float alpha) => Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { ModelType = ModelType.Transformer, SmoothQuantAlpha = alpha, SubsetSize = 20, HoldOutSize = 0 }) is var r
+        double Sqnr(float alpha) => Quantizer.Quantize(model.Onnx(), data, new QuantizationOptions { LatencyAware = Structural.LatencyOff, ModelType = ModelType.Transformer, SmoothQuantAlpha = alpha, SubsetSize = 20, HoldOutSize = 0 }) is var r
             ? ModelComparison.Agreement(model, r.Model.Proto, data, Enumerable.Range(0, 20).ToList()).SqnrDb : 0;
         Assert.True(Sqnr(0.95f) > Sqnr(0f), $"SQNR with SmoothQuant {Sqnr(0.95f)} dB, without {Sqnr(0f)} dB");
     }
