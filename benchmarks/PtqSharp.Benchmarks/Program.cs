@@ -150,11 +150,16 @@ foreach (var (name, (path, prep)) in models)
     Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 2, HoldOutSize = 0 });
 
     var sw = Stopwatch.StartNew();
-    var result = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0 });
+    var latencyAware = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0, LatencyAware = new LatencyAwareOptions { AllowFloatModel = true } });
     var quantTime = sw.Elapsed;
+    sw.Restart();
+    var result = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0, LatencyAware = Bench.FullyQuantized });
+    var fullTime = sw.Elapsed;
 
     var fp32Time = Bench.TimeInferences(model, data, 300);
-    Console.WriteLine($"quantization, 300 samples:   {quantTime.TotalSeconds,7:0.00} s  ({quantTime / fp32Time:0.00}x the time of 300 FP32 inferences, {fp32Time.TotalSeconds:0.00} s)");
+    var measured = latencyAware.Report.Latency!;
+    Console.WriteLine($"quantization, 300 samples:   {quantTime.TotalSeconds,7:0.00} s  ({quantTime / fp32Time:0.00}x the time of 300 FP32 inferences, {fp32Time.TotalSeconds:0.00} s), " +
+        $"latency-aware measurements {measured.Time.TotalSeconds:0.00} s of it; with --latency-aware false {fullTime.TotalSeconds:0.00} s ({fullTime / fp32Time:0.00}x)");
 
     var mem30 = Bench.ChildPeakMemory(name, 30);
     var mem300 = Bench.ChildPeakMemory(name, 300);
@@ -163,16 +168,16 @@ foreach (var (name, (path, prep)) in models)
     var hist300 = Bench.ChildPeakMemory(name, 300, "percentile");
     Console.WriteLine($"  with histograms:           subset 30: {hist30:0} MiB, subset 300: {hist300:0} MiB ({(hist300 / hist30 - 1) * 100:+0;-0}%) (--activation-range percentile)");
 
-    var fp32Latency = Bench.Latency(model, data);
-    var int8Latency = Bench.Latency(result.Model, data);
-    Console.WriteLine($"latency, 1 sample (median):  FP32 {fp32Latency:0.000} ms, INT8 {int8Latency:0.000} ms (INT8 = {int8Latency / fp32Latency:0.00}x FP32)");
+    var timed = LatencyBenchmark.Compare([model.Proto, result.Model.Proto, latencyAware.Model.Proto], new BenchmarkOptions { Runs = 50, Warmup = 5 }, data.Get(0), 2000);
+    Console.WriteLine($"latency, 1 sample (median of {timed[0].Runs} interleaved, all cores): FP32 {timed[0].MedianMs:0.000} ms, fully quantized {timed[1].MedianMs:0.000} ms ({timed[1].MedianMs / timed[0].MedianMs:0.00}x), " +
+        $"latency-aware {timed[2].MedianMs:0.000} ms ({timed[2].MedianMs / timed[0].MedianMs:0.00}x; {measured.Outcome}, {measured.OpsInFloat} ops kept in float)");
     Console.WriteLine($"integer kernels:             {string.Join(", ", result.Report.Kernels.IntegerKernelCounts.Select(kv => $"{kv.Key} {kv.Value}"))}; float Conv/MatMul/Gemm left: {result.Report.Kernels.FloatComputeCount}");
     Console.WriteLine($"size:                        {result.Report.SizeBefore / 1024.0:0} KiB -> {result.Report.SizeAfter / 1024.0:0} KiB");
 
     var split = SubsetSelector.Select(data.Count, 300, 0, 100);
     foreach (var fix in new[] { OverflowFix.None, OverflowFix.FirstLayer, OverflowFix.All })
     {
-        var q = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0, OverflowFix = fix }).Model;
+        var q = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 300, HoldOutSize = 0, OverflowFix = fix, LatencyAware = Bench.FullyQuantized }).Model;
         var agreement = ModelComparison.Agreement(model, q, data, split.HoldOut);
         string accuracy = string.Empty;
         if (name == "sample")
@@ -196,6 +201,9 @@ static string FindRepoRoot()
 
 internal static class Bench
 {
+    /// <summary>Latency-aware quantization off: accuracy comparisons (overflow fix, estimators, devices) look at every op quantized.</summary>
+    public static readonly LatencyAwareOptions FullyQuantized = new() { Enabled = false };
+
     public static TimeSpan TimeInferences(OnnxModel model, Dataset data, int count)
     {
         using var runner = new ModelSession(model.Proto);

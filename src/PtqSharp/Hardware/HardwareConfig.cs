@@ -20,6 +20,12 @@ public sealed record HardwareConfig
     /// <summary>Whether 8-bit weights may be narrowed to 7 bits against u8 x s8 saturation (x86 CPUs without VNNI).</summary>
     public bool OverflowFix { get; init; }
 
+    /// <summary>
+    /// Whether models for this device run where they are quantized (ONNX Runtime on this CPU), so timing them
+    /// here says how they will run: latency-aware quantization measures only such devices.
+    /// </summary>
+    public bool RunsOnHost { get; init; }
+
     /// <summary>Activation quantizers the device accepts, in order of preference.</summary>
     public required IReadOnlyList<QuantizerConfig> Activations { get; init; }
 

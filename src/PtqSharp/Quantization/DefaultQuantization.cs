@@ -38,7 +38,8 @@ internal static class DefaultQuantization
         var calibrated = new CalibratedModel(state, split, originalOpset);
 
         // Timed on written models, so after the pipeline: it decides which ops every model built from here keeps in float.
-        if (options.LatencyAware.Enabled)
+        // Only for devices that run here: this CPU's timings say nothing about a GPU, an NPU or GNA.
+        if (options.LatencyAware.Enabled && rules.RunsOnHost)
         {
             var probe = latencyProbe ?? new RuntimeLatencyProbe(TypicalSample(data, split.Calibration), options.LatencyAware);
             LatencyAwareSearch.Run(original, calibrated, presets[0], probe, options.LatencyAware, progress, cancellationToken);

@@ -3,7 +3,9 @@ namespace PtqSharp.Quantization;
 /// <summary>
 /// Latency-aware quantization: after calibration, the INT8 model is timed against the FP32 model on
 /// this machine, and ops whose integer kernels (with the quantizers at their borders) are slower than
-/// float stay in float, so the INT8 model is never slower than FP32.
+/// float stay in float, so the INT8 model is never slower than FP32. It runs for devices whose rules say
+/// they run on the host (<c>"runs_on_host": true</c>: ANY and CPU); this CPU's timings say nothing about a
+/// GPU, an NPU or GNA.
 /// </summary>
 public sealed record LatencyAwareOptions
 {

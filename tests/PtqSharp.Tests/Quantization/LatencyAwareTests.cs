@@ -1,5 +1,6 @@
 using Onnx;
 using PtqSharp.Evaluation;
+using PtqSharp.Hardware;
 using PtqSharp.Execution;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
@@ -124,6 +125,20 @@ public class LatencyAwareTests
 
         new QuantizationResult(result.Model, result.Report, allowFloatModel: true).Save(path);
         Assert.DoesNotContain(OnnxModelIO.Load(path).Graph.Node, n => n.OpType == "QuantizeLinear");
+    }
+
+    [Theory]
+    [InlineData(TargetDevice.Gpu)]
+    [InlineData(TargetDevice.Npu)]
+    [InlineData(TargetDevice.Gna)]
+    public void Devices_that_do_not_run_on_this_cpu_are_not_timed_here(TargetDevice device)
+    {
+        var probe = new CostProbe(new Dictionary<string, double> { ["conv1"] = 30, ["conv2"] = 30, ["conv3"] = 30 });
+        var calibrated = DefaultQuantization.Calibrate(ThreeConvs(), RandomData.Samples(24, [1, 4, 8, 8], scale: 2f),
+            new QuantizationOptions { SubsetSize = 20, HoldOutSize = 4, TargetDevice = device }, [QuantizationPreset.Performance], null, default, probe);
+        Assert.Null(calibrated.Latency);
+        Assert.Empty(probe.Timed);
+        Assert.Equal(3, calibrated.Ops.Count);
     }
 
     [Fact]

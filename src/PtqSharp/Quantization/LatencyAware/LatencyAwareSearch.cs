@@ -92,13 +92,18 @@ internal static class LatencyAwareSearch
                 .OrderByDescending(o => latency[o].Loss).ThenBy(o => order[o]).ToList();
             var best = chosen;
             var tried = new HashSet<int> { chosen.Ops.Count };
-            for (int k = 1; k < 2 * ranked.Count; k *= 2)
+            int worse = 0;
+            for (int k = 1; k < 2 * ranked.Count && worse < 2; k *= 2)
             {
                 var ops = Close(calibrated, chosen.Ops.Concat(ranked.Take(k)));
                 if (ops.Count >= plan.Ops.Count) break;
                 if (!tried.Add(ops.Count)) continue;
                 var t = Time($"timing INT8 with {ops.Count} of {plan.Ops.Count} ops in float", fp32, Build(ops));
-                if (t[1].MedianMs / t[0].MedianMs < best.Ms / best.Fp32Ms) best = (ops, t[0].MedianMs, t[1].MedianMs);
+                double ratio = t[1].MedianMs / t[0].MedianMs, bestRatio = best.Ms / best.Fp32Ms;
+
+                // Two variants in a row worse than the best by more than the margin: more float will not help.
+                worse = ratio > bestRatio * (1 + options.Margin) ? worse + 1 : 0;
+                if (ratio < bestRatio) best = (ops, t[0].MedianMs, t[1].MedianMs);
                 if (Outcome(t[1].MedianMs, t[0].MedianMs, options.Margin) == LatencyOutcome.Faster) break;
             }
 

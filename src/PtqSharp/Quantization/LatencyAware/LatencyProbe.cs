@@ -28,7 +28,7 @@ internal sealed class RuntimeLatencyProbe(Sample sample, LatencyAwareOptions opt
     private const int Warmup = 3;
 
     /// <summary>Each comparison times for at least this long in all, so models that run in microseconds get enough runs for a stable median.</summary>
-    private const double MinComparisonMilliseconds = 400;
+    private const double MinComparisonMilliseconds = 300;
 
     public int Threads => options.Threads;
 
