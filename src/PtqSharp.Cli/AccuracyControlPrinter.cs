@@ -27,6 +27,13 @@ internal static class AccuracyControlPrinter
         summary.AddRow("Ops in float", report.Reverted.Count == 0 ? "none" : Markup.Escape(string.Join(", ", report.Reverted.Select(r => $"{r.Name} ({r.OpType})"))));
         summary.AddRow("Ops quantized", $"{q.QuantizedOps} of {q.QuantizableOps}; integer kernels {q.Kernels.IntegerKernelCount}");
         summary.AddRow("Size", $"{SummaryPrinter.Size(q.SizeBefore)} -> {SummaryPrinter.Size(q.SizeAfter)}");
+        if (q.Latency is { } l)
+        {
+            string threads = l.Threads == 0 ? $"all {l.Cores} cores" : $"{l.Threads} of {l.Cores} cores";
+            summary.AddRow("Latency-aware", Markup.Escape($"before accuracy control: INT8 {l.FinalMs:0.00} ms vs FP32 {l.FinalFp32Ms:0.00} ms ({l.Ratio:0.00}x, {threads}, median of {l.Runs} interleaved runs); " +
+                $"{l.OpsInFloat} ops kept in float for speed"));
+        }
+
         summary.AddRow("Time", $"{report.TotalSeconds:0.0} s = {report.TimeInFp32Evaluations:0.0}x one FP32 evaluation ({report.Fp32EvaluationSeconds:0.0} s); {report.Rankings} ranking(s), {report.RankedVariants} variants, {report.RankingSeconds:0.0} s");
         summary.AddRow("Written", Markup.Escape(string.Join("\n", written)));
         AnsiConsole.Write(summary);
