@@ -41,8 +41,16 @@ internal static class ModelProfiler
                 profilePath = session.EndProfiling();
             }
 
-            var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimizedPath));
-            return new ModelProfile(optimized, Read(profilePath, warmup));
+            try
+            {
+                var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimizedPath));
+                return new ModelProfile(optimized, Read(profilePath, warmup));
+            }
+            finally
+            {
+                // The trace belongs in the temporary folder; never leave one anywhere else.
+                if (!Path.GetFullPath(profilePath).StartsWith(dir.FullName, StringComparison.Ordinal)) File.Delete(profilePath);
+            }
         }
         finally
         {

@@ -28,8 +28,9 @@ internal static class SessionFactory
         if (optimizedModelPath is not null) options.OptimizedModelFilePath = optimizedModelPath;
         if (profilePrefix is not null)
         {
-            options.EnableProfiling = true;
+            // The prefix first: turning profiling on hands the runtime the prefix set at that moment.
             options.ProfileOutputPathPrefix = profilePrefix;
+            options.EnableProfiling = true;
         }
 
         try
