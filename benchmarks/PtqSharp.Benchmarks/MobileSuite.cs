@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
+using PtqSharp.AccuracyControl;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Execution;
@@ -20,7 +21,11 @@ internal static class MobileSuite
     private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
     private const int Calibration = 300;
 
-    private sealed record Job(string Name, string Model, Dataset Calibration, Dataset HoldOut, string Metric, Func<OnnxModel, double>? Task, QuantizationOptions Options);
+    private sealed record Job(string Name, string Model, Dataset Calibration, Dataset HoldOut, string Metric, Func<OnnxModel, double>? Task, QuantizationOptions Options)
+    {
+        /// <summary>The per-sample metric accuracy-aware quantization controls (the task metric where it is per sample, else cosine with FP32).</summary>
+        public AccuracyMetric Control { get; init; } = AccuracyMetric.Cosine;
+    }
 
     public static int Run(string data, string[] args)
     {
@@ -28,6 +33,12 @@ internal static class MobileSuite
         if (args is ["prepare", ..])
         {
             Prepare(data);
+            return 0;
+        }
+
+        if (args is ["aa", .. var aaArgs])
+        {
+            AccuracyAware(data, aaArgs);
             return 0;
         }
 
@@ -91,7 +102,11 @@ internal static class MobileSuite
                 return (double)correct / files.Count;
             }
 
-            yield return new Job("ppocr_cls", cls, new NumpyFolderDataset(Path.Combine(ocr, "cls", "calibration")), validation, "orientation accuracy", Accuracy, defaults);
+            var truth = files.Select(f => labels[Path.GetFileName(f)]).ToArray();
+            yield return new Job("ppocr_cls", cls, new NumpyFolderDataset(Path.Combine(ocr, "cls", "calibration")), validation, "orientation accuracy", Accuracy, defaults)
+            {
+                Control = AccuracyMetric.Create("orientation accuracy", (i, outputs) => (outputs[0]![1] > outputs[0]![0] ? 1 : 0) == truth[i] ? 1 : 0),
+            };
         }
 
         var det = Path.Combine(assets, "ch_PP-OCRv4_det_infer.onnx");
@@ -162,6 +177,29 @@ internal static class MobileSuite
             $"{t1[0].MedianMs:0.00} / {t1[1].MedianMs:0.00} / {(ort is null ? "-" : t1[2].MedianMs.ToString("0.00"))} ms | {t1[1].MedianMs / t1[0].MedianMs:0.00}x | {Kept(one)} | " +
             $"{t2[0].MedianMs:0.00} / {t2[1].MedianMs:0.00} ms | {t2[1].MedianMs / t2[0].MedianMs:0.00}x | {Kept(two)} | " +
             $"{quantization.TotalSeconds:0.0} s ({quantization / fp32Time:0.00}x, latency {one.Report.Latency?.Time.TotalSeconds:0.0} s) |");
+    }
+
+    /// <summary>
+    /// `mobile aa [names]`: accuracy-aware quantization of each model (1-thread latency-aware INT8 as the
+    /// start) under a bound of one point of its controlled metric and a tighter one, and how many
+    /// evaluations of the validation set it took.
+    /// </summary>
+    private static void AccuracyAware(string data, string[] names)
+    {
+        var only = names.ToHashSet();
+        foreach (var job in Jobs(data).Where(j => only.Count == 0 || only.Contains(j.Name)))
+        {
+            var fp32 = OnnxModel.Load(job.Model);
+            foreach (var bound in new[] { 0.01, 0.002 })
+            {
+                var result = Quantizer.QuantizeWithAccuracyControl(fp32, job.Calibration, job.HoldOut, job.Control,
+                    new AccuracyControlOptions { MaxDrop = bound }, job.Options with { LatencyAware = job.Options.LatencyAware with { Threads = 1 } });
+                var r = result.Report;
+                Console.WriteLine($"{job.Name}, {r.Metric} on {r.ValidationSamples} samples, max drop {bound}: FP32 {r.Format(r.Baseline)}, fully quantized drop {r.Format(r.DefaultDrop)}, " +
+                    $"final drop {r.Format(r.FinalDrop)} ({(r.BoundMet ? "met" : "NOT met")}) with {r.Reverted.Count} ops reverted; " +
+                    $"{r.Evaluations:0.0} validation sets evaluated ({r.FullEvaluations} full, {r.RankedVariants} ranking variants), {r.TotalSeconds:0.0} s");
+            }
+        }
     }
 
     private static bool Loads(OnnxModel model)

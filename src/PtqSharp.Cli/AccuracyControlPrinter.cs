@@ -34,6 +34,7 @@ internal static class AccuracyControlPrinter
                 $"{l.OpsInFloat} ops kept in float for speed"));
         }
 
+        summary.AddRow("Evaluations", Markup.Escape($"{report.Evaluations:0.0} validation sets: {report.FullEvaluations} full (FP32 and {report.Iterations.Count} INT8), {report.RankedVariants} ranking variants ({report.RankedSampleRuns} samples run)"));
         summary.AddRow("Time", $"{report.TotalSeconds:0.0} s = {report.TimeInFp32Evaluations:0.0}x one FP32 evaluation ({report.Fp32EvaluationSeconds:0.0} s); {report.Rankings} ranking(s), {report.RankedVariants} variants, {report.RankingSeconds:0.0} s");
         summary.AddRow("Written", Markup.Escape(string.Join("\n", written)));
         AnsiConsole.Write(summary);

@@ -82,7 +82,9 @@ internal sealed class AccuracyControlLoop
         var reverted = new List<AccuracyControlRevertedOp>();
         var excluded = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         List<(RankedLayer Layer, int Rank)>? ranking = null;
+        int stale = 0;
         int rankings = 0, rankedVariants = 0, candidatesInRanking = 0, evaluations = 0;
+        long rankedSampleRuns = 0;
         double rankingSeconds = 0;
         string outcome;
         while (true)
@@ -110,13 +112,14 @@ internal sealed class AccuracyControlLoop
             if (ranking is not { Count: > 0 })
             {
                 var started = _clock.Elapsed;
-                var subset = RankingSubset(baseline, WithOutputErrors(current), _options.RankingSubsetSize);
+                var subset = RankingSubset(baseline, WithOutputErrors(current), RankingSamples(_options.RankingSubsetSize, _evaluator.Count, candidates.Count));
                 var cache = subset.ToDictionary(i => i, _evaluator.Load);
                 var stage = $"Ranking {candidates.Count} ops on {subset.Length} samples (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)";
                 ranking = LayerRanker.Rank(calibrated, current.Preset, current.Reverted, candidates, _evaluator, subset, i => cache[i], _options.Parallelism, Steps(stage, candidates.Count), _ct)
                     .Select((layer, k) => (layer, k + 1)).ToList();
                 rankings++;
                 rankedVariants += candidates.Count;
+                rankedSampleRuns += (long)candidates.Count * subset.Length;
                 candidatesInRanking = candidates.Count;
                 rankingSeconds += (_clock.Elapsed - started).TotalSeconds;
             }
@@ -128,10 +131,17 @@ internal sealed class AccuracyControlLoop
             var trial = Evaluate(calibrated, baseline, current.Preset, [.. current.Reverted, node],
                 $"Iteration {_iterations.Count}: {node.Name} to float (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)");
 
-            // Keep a step unless the drop grew; rank again after any step that did not reduce it.
+            // Keep a step unless the drop grew. The ranking stays in use (rank once, revert in ranked
+            // order, step back) until it runs out or StaleAfter steps in a row did not reduce the drop.
             bool kept = trial.Drop <= current.Drop;
             Record($"revert {node.Name} ({node.OpType})", trial, kept);
-            if (trial.Drop >= current.Drop) ranking = null;
+            stale = trial.Drop < current.Drop ? 0 : stale + 1;
+            if (stale >= StaleAfter)
+            {
+                ranking = null;
+                stale = 0;
+            }
+
             if (!kept)
             {
                 excluded.Add(node);
@@ -164,6 +174,7 @@ internal sealed class AccuracyControlLoop
             Reverted = reverted,
             Rankings = rankings,
             RankedVariants = rankedVariants,
+            RankedSampleRuns = rankedSampleRuns,
             Fp32EvaluationSeconds = fp32Seconds,
             RankingSeconds = rankingSeconds,
             TotalSeconds = _clock.Elapsed.TotalSeconds,
@@ -192,6 +203,20 @@ internal sealed class AccuracyControlLoop
     /// The samples the quantized model degrades most: by metric loss, then by output error, which
     /// alone orders them when the metric has no per-sample values.
     /// </summary>
+    /// <summary>Steps in a row that did not reduce the drop after which the ops are ranked again.</summary>
+    private const int StaleAfter = 3;
+
+    /// <summary>A ranking may cost at most this many evaluations of the validation set.</summary>
+    private const int RankingBudget = 25;
+
+    /// <summary>
+    /// Samples a ranking runs each variant on: the asked subset size, unless ranking every candidate on
+    /// it would cost more than <see cref="RankingBudget"/> evaluations of the validation set (small
+    /// validation sets, many ops); never fewer than 16.
+    /// </summary>
+    internal static int RankingSamples(int asked, int validation, int candidates) =>
+        Math.Min(Math.Min(asked, validation), Math.Max(16, RankingBudget * validation / Math.Max(1, candidates)));
+
     internal static int[] RankingSubset(Evaluation baseline, Evaluation quantized, int size) =>
         Enumerable.Range(0, quantized.Nmse.Length)
             .OrderByDescending(k => baseline.PerSample is { } b && quantized.PerSample is { } q ? b[k] - q[k] : 0)

@@ -60,6 +60,9 @@ public sealed record AccuracyControlReport
     /// <summary>Variant models evaluated while ranking, over all rankings.</summary>
     public required int RankedVariants { get; init; }
 
+    /// <summary>Samples run while ranking, over all variants (each variant runs on that ranking's subset).</summary>
+    public required long RankedSampleRuns { get; init; }
+
     /// <summary>Wall time of the FP32 evaluation of the validation set: the unit of <see cref="TimeInFp32Evaluations"/>.</summary>
     public required double Fp32EvaluationSeconds { get; init; }
 
@@ -68,6 +71,15 @@ public sealed record AccuracyControlReport
 
     /// <summary>Wall time of the whole run.</summary>
     public required double TotalSeconds { get; init; }
+
+    /// <summary>Evaluations of the whole validation set: the FP32 baseline and every INT8 model in <see cref="Iterations"/>.</summary>
+    public int FullEvaluations => 1 + Iterations.Count;
+
+    /// <summary>
+    /// Every model evaluation in units of the validation set: the full ones plus each ranking variant,
+    /// which runs on the ranking subset only (its share of the validation set).
+    /// </summary>
+    public double Evaluations => FullEvaluations + RankedSampleRuns / (double)Math.Max(1, ValidationSamples);
 
     /// <summary>The run's wall time in units of one FP32 evaluation of the validation set.</summary>
     public double TimeInFp32Evaluations => TotalSeconds / Math.Max(Fp32EvaluationSeconds, 1e-9);
@@ -120,6 +132,7 @@ public sealed record AccuracyControlReport
         if (Reverted.Count == 0) s.AppendLine("  none");
         s.AppendLine();
         s.AppendLine(c, $"Final preset {FinalPreset.ToString().ToLowerInvariant()}; {Quantization.QuantizedOps} of {Quantization.QuantizableOps} ops quantized; integer kernels {Quantization.Kernels.IntegerKernelCount}");
+        s.AppendLine(c, $"Evaluations {Evaluations:0.0} validation sets: {FullEvaluations} full (FP32 and {Iterations.Count} INT8), {RankedVariants} ranking variants ({RankedSampleRuns} samples run)");
         s.AppendLine(c, $"Time {TotalSeconds:0.0} s: FP32 evaluation {Fp32EvaluationSeconds:0.0} s, {Rankings} ranking(s) of {RankedVariants} variants {RankingSeconds:0.0} s ({TimeInFp32Evaluations:0.0}x one FP32 evaluation)");
         return s.ToString();
     }

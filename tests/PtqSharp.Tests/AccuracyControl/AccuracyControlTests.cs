@@ -36,6 +36,12 @@ public class AccuracyControlTests
         Assert.Equal(MeanCosine(result.Model), report.FinalScore, 6);
         Assert.Equal(MeanCosine(result.FullyQuantizedModel), report.DefaultScore, 6);
         Assert.Equal("Default Quantization", report.Iterations[0].Action);
+
+        // Evaluations count the baseline, every iteration, and ranking variants as their share of the validation set.
+        Assert.Equal(1 + report.Iterations.Count, report.FullEvaluations);
+        Assert.Equal(report.RankedVariants * 100L, report.RankedSampleRuns); // 100 ranking samples, far under the 25-set budget
+        Assert.Equal(report.FullEvaluations + report.RankedVariants * 100.0 / Validation.Count, report.Evaluations, 9);
+        Assert.Contains($"Evaluations {report.Evaluations:0.0} validation sets", report.ToText());
         Assert.All(report.Reverted, r => Assert.Contains(result.Model.Proto.Graph.Node, n => n.Name == r.Name && n.Input.All(i => !i.EndsWith("_dequantized"))));
     }
 
@@ -90,10 +96,10 @@ public class AccuracyControlTests
     }
 
     [Fact]
-    public void A_step_that_makes_the_drop_grow_is_stepped_back_and_the_ops_are_ranked_again()
+    public void A_step_that_makes_the_drop_grow_is_stepped_back_and_the_next_ranked_op_is_tried_without_ranking_again()
     {
         // A task where putting the Gemm back in float hurts and each Conv in float helps; the output
-        // error ranks the Gemm first, so the search must step back and rank again.
+        // error ranks the Gemm first, so the search must step back and go on down the same ranking.
         static bool InFloat(ModelProto m, string opType, NodeProto n) =>
             n.OpType == opType && !m.Graph.Node.Any(p => p.OpType == "DequantizeLinear" && p.Output[0] == n.Input[1]);
         double Validate(OnnxModel model, Dataset d)
@@ -111,9 +117,20 @@ public class AccuracyControlTests
         Assert.True(report.BoundMet, report.ToText());
         var gemmStep = Assert.Single(report.Iterations, i => i.Action.Contains("(Gemm)"));
         Assert.False(gemmStep.Kept, report.ToText());
-        Assert.Equal(2, report.Rankings);
+        Assert.Equal(1, report.Rankings);
         Assert.Equal(["Conv", "Conv"], report.Reverted.Select(r => r.OpType));
         Assert.Equal(0.94, report.FinalScore, 9);
+    }
+
+    [Theory]
+    [InlineData(300, 500, 7, 300)] // the sample: the asked size
+    [InlineData(300, 100, 141, 17)] // MobileNetV3-Large on 100 samples: 25 validation sets' worth
+    [InlineData(300, 600, 125, 120)] // the PP-OCR classifier
+    [InlineData(300, 40, 200, 16)] // never fewer than 16
+    [InlineData(300, 10, 200, 10)] // nor more than the validation set
+    public void Ranking_runs_on_fewer_samples_when_ranking_every_op_would_cost_more_than_25_validation_sets(int asked, int validation, int candidates, int expected)
+    {
+        Assert.Equal(expected, AccuracyControlLoop.RankingSamples(asked, validation, candidates));
     }
 
     [Fact]
