@@ -7,8 +7,9 @@ using PtqSharp.Quantization.LatencyAware;
 /// <summary>
 /// `ops MODEL NPY_FOLDER [THREADS]`: what latency-aware quantization sees. Quantizes with it off, profiles
 /// the fully quantized and the float model with ONNX Runtime's profiler, and prints every quantized
-/// op's INT8 and float time as charged by <see cref="OpLatencyEstimator"/>, totals per op type, and the
-/// time no op was charged with.
+/// op's INT8 and float time as charged by <see cref="OpLatencyEstimator"/> and totals per op type; then
+/// times whole variants against FP32: each op type in float, depthwise or dense convolutions only, and
+/// the 1 to 12 biggest profiled losers in float.
 /// </summary>
 internal static class OpProfile
 {
@@ -59,10 +60,7 @@ internal static class OpProfile
         IEnumerable<(string Name, Func<QuantizedOp, bool> Float)> Variants()
         {
             yield return ("fully quantized", _ => false);
-            if (Environment.GetEnvironmentVariable("OPS_ALL") is not null)
-            {
-                foreach (var t in types) yield return ($"{t} in float", o => o.Node.OpType == t);
-            }
+            foreach (var t in types) yield return ($"{t} in float", o => o.Node.OpType == t);
 
             yield return ("only Conv quantized", o => o.Node.OpType != "Conv");
             yield return ("depthwise Conv in float", o => o.Node.OpType == "Conv" && o.Node.Attribute.Any(a => a.Name == "group" && a.I > 1));
