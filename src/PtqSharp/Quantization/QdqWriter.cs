@@ -12,7 +12,7 @@ internal sealed class QdqWriter
 {
     private readonly GraphProto _graph;
     private readonly GraphIndex _index;
-    private readonly HashSet<string> _names;
+    private readonly UniqueNames _names;
     private readonly Func<NodeProto, int, bool> _readsFloat;
     private readonly Dictionary<string, (string Float, QuantizedTensorKind Kind)> _written = new();
     private readonly Dictionary<string, (string Quantized, string ZeroPoint)> _quantized = new();
@@ -22,7 +22,7 @@ internal sealed class QdqWriter
         _graph = graph;
         _readsFloat = readsFloat;
         _index = new GraphIndex(graph);
-        _names = graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)).ToHashSet();
+        _names = new UniqueNames(graph);
     }
 
     /// <summary>Returns a new model and its quantized tensors; <paramref name="model"/> is not modified.</summary>
@@ -234,10 +234,5 @@ internal sealed class QdqWriter
         _graph.Node.AddRange(sorted);
     }
 
-    private string Unique(string name)
-    {
-        var candidate = name;
-        for (int i = 1; !_names.Add(candidate); i++) candidate = $"{name}_{i}";
-        return candidate;
-    }
+    private string Unique(string name) => _names.Next(name);
 }

@@ -6,7 +6,7 @@ namespace PtqSharp.Quantization.Rewrites;
 /// <summary>Edits a graph in place: new names that do not collide, constants, node removal; restores a valid order at the end.</summary>
 internal sealed class GraphEditor
 {
-    private readonly HashSet<string> _names;
+    private readonly UniqueNames _names;
     private readonly IgnoredScopeMatcher? _ignored;
 
     /// <param name="model">The model to edit in place.</param>
@@ -15,7 +15,7 @@ internal sealed class GraphEditor
     {
         Model = model;
         _ignored = ignored;
-        _names = model.Graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(model.Graph.Initializer.Select(i => i.Name)).Concat(model.Graph.Input.Select(i => i.Name)).ToHashSet();
+        _names = new UniqueNames(model.Graph);
         Index = new GraphIndex(model.Graph);
     }
 
@@ -31,12 +31,7 @@ internal sealed class GraphEditor
     /// <summary>Whether the user's ignored scope names this node, so no rewrite may touch it.</summary>
     public bool IsIgnored(NodeProto node) => _ignored?.IsIgnored(node) == true;
 
-    public string Unique(string name)
-    {
-        var candidate = name;
-        for (int i = 1; !_names.Add(candidate); i++) candidate = $"{name}_{i}";
-        return candidate;
-    }
+    public string Unique(string name) => _names.Next(name);
 
     /// <summary>A float constant input's values, or null when the input is not a float initializer.</summary>
     public float[]? FloatConstant(string tensor) =>

@@ -47,13 +47,7 @@ internal sealed class SmoothQuantStep(float alpha) : QuantizationStep
         var targets = Targets(index);
         if (targets.Count == 0) return;
 
-        var names = model.Graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(model.Graph.Initializer.Select(i => i.Name)).ToHashSet();
-        string Unique(string name)
-        {
-            var candidate = name;
-            for (int i = 1; !names.Add(candidate); i++) candidate = $"{name}_{i}";
-            return candidate;
-        }
+        var names = new UniqueNames(model.Graph);
 
         foreach (var group in targets)
         {
@@ -85,9 +79,9 @@ internal sealed class SmoothQuantStep(float alpha) : QuantizationStep
                 s[row] = (float)Math.Clamp(v, 1e-5, 1e5);
             }
 
-            string inverse = Unique(group.Key + "_smooth_scale"), smoothedTensor = Unique(group.Key + "_smoothed");
+            string inverse = names.Next(group.Key + "_smooth_scale"), smoothedTensor = names.Next(group.Key + "_smoothed");
             model.Graph.Initializer.Add(TensorData.FromFloats(inverse, [k], s.Select(v => 1f / v).ToArray()));
-            model.Graph.Node.Add(new NodeProto { OpType = "Mul", Name = Unique(group.Key + "_SmoothQuant"), Input = { group.Key, inverse }, Output = { smoothedTensor } });
+            model.Graph.Node.Add(new NodeProto { OpType = "Mul", Name = names.Next(group.Key + "_SmoothQuant"), Input = { group.Key, inverse }, Output = { smoothedTensor } });
             state.Smoothed[smoothedTensor] = new Smoothing(group.Key, inverse, -1);
             foreach (var (node, values, dims, axis) in weights)
             {
@@ -95,7 +89,7 @@ internal sealed class SmoothQuantStep(float alpha) : QuantizationStep
                 var scaled = new float[values.Length];
                 for (int i = 0; i < values.Length; i++) scaled[i] = values[i] * s[rows.Of(i)];
                 int input = WeightInput(node);
-                string name = Unique(node.Input[input] + "_smoothed");
+                string name = names.Next(node.Input[input] + "_smoothed");
                 model.Graph.Initializer.Add(TensorData.FromFloats(name, dims, scaled));
                 state.Smoothed[name] = new Smoothing(node.Input[input], inverse, axis);
                 node.Input[0] = smoothedTensor;
