@@ -31,6 +31,7 @@ internal sealed class CalibratedModel
         Options = state.Options;
         Split = split;
         OriginalOpset = originalOpset;
+        Ops = _plan.Ops;
     }
 
     public SampleSplit Split { get; }
@@ -42,7 +43,7 @@ internal sealed class CalibratedModel
     public QuantizationOptions Options { get; }
 
     /// <summary>The ops that can be reverted to float, in graph order: the placement's, less those kept in float for speed.</summary>
-    public IReadOnlyList<QuantizedOp> Ops => _keptForSpeed.Count == 0 ? _plan.Ops : _plan.Ops.Where(o => !_keptForSpeed.Contains(o.Node)).ToList();
+    public IReadOnlyList<QuantizedOp> Ops { get; private set; }
 
     /// <summary>Every op the placement quantized, before any is kept in float.</summary>
     public QuantizationPlan FullPlan => _plan;
@@ -59,6 +60,7 @@ internal sealed class CalibratedModel
     public void KeepInFloatForSpeed(IReadOnlySet<NodeProto> ops, LatencyReport report)
     {
         _keptForSpeed = ops;
+        Ops = _plan.Ops.Where(o => !ops.Contains(o.Node)).ToList();
         Latency = report;
     }
 
@@ -73,10 +75,8 @@ internal sealed class CalibratedModel
     public (ModelProto Model, QuantizationPlan Plan) Build(QuantizationPreset preset, IReadOnlyCollection<NodeProto> floatOps)
     {
         var parameters = Parameters(preset);
-        var effective = _keptForSpeed.Count == 0
-            ? FloatFallback.Revert(_plan, _index, floatOps)
-            : FloatFallback.Revert(_plan, _index, floatOps.Concat(_keptForSpeed).Distinct<NodeProto>(ReferenceEqualityComparer.Instance).ToList(),
-                op => _keptForSpeed.Contains(op) ? FloatFallback.SpeedReason : FloatFallback.Reason, _keptForSpeed);
+        var effective = FloatFallback.Revert(_plan, _index, floatOps.Concat(_keptForSpeed).Distinct<NodeProto>(ReferenceEqualityComparer.Instance).ToList(),
+            op => _keptForSpeed.Contains(op) ? FloatFallback.SpeedReason : FloatFallback.Reason, _keptForSpeed);
         var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters);
         QuantizedTensorMap.Attach(model, tensors.Select(t => _smoothed.TryGetValue(t.Float, out var s)
             ? t with { Float = s.Original, Smoothing = (s.InverseScale, s.Axis) }

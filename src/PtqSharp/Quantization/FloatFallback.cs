@@ -34,7 +34,7 @@ internal static class FloatFallback
         var quantized = plan.ActivationTensors.ToHashSet();
         var planOps = plan.Ops.Select(o => o.Node).ToHashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         var revertedOutputs = plan.Ops.Where(o => reverted.Contains(o.Node) && o.OutputTensor is not null).Select(o => o.OutputTensor!).ToHashSet();
-        var integerOutputs = plan.Ops.Where(o => !reverted.Contains(o.Node)).Select(o => o.OutputTensor ?? o.Node.Output[0]).Where(quantized.Contains).ToHashSet();
+        var integerOutputs = plan.Ops.Where(o => !reverted.Contains(o.Node)).Select(o => o.KernelOutput).Where(quantized.Contains).ToHashSet();
         var needed = new Dictionary<string, bool>();
 
         // A tensor an integer op writes, directly or through quantizer-sharing data movement (MaxPool, Reshape).

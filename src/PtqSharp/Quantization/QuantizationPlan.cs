@@ -13,6 +13,9 @@ internal sealed record QuantizedOp(NodeProto Node, IReadOnlyList<string> Activat
 
     /// <summary>The tensor quantized after this op (after a fused Relu/Clip) so the runtime emits an integer kernel; null if none.</summary>
     public string? OutputTensor { get; init; }
+
+    /// <summary>The tensor the op's kernel ends in: <see cref="OutputTensor"/> where a fused activation follows, else its own output.</summary>
+    public string KernelOutput => OutputTensor ?? Node.Output[0];
 }
 
 /// <summary>

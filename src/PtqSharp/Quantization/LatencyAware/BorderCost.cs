@@ -28,7 +28,7 @@ internal sealed class BorderCost
 
         foreach (var op in plan.Ops)
         {
-            var touched = op.ActivationInputs.Append(op.OutputTensor ?? op.Node.Output[0])
+            var touched = op.ActivationInputs.Append(op.KernelOutput)
                 .Where(groupOf.ContainsKey).Select(t => groupOf[t]).Distinct().ToList();
             _groupsOf[op.Node] = touched;
             foreach (var g in touched) _members[g].Add(op.Node);

@@ -158,7 +158,7 @@ internal static class LatencyAwareSearch
         {
             var kept = calibrated.EffectiveForSpeed(set).ActivationTensors.ToHashSet();
             var lost = calibrated.FullPlan.Ops
-                .Where(o => !set.Contains(o.Node) && (o.OutputTensor ?? o.Node.Output[0]) is var t && quantized.Contains(t) && !kept.Contains(t))
+                .Where(o => !set.Contains(o.Node) && quantized.Contains(o.KernelOutput) && !kept.Contains(o.KernelOutput))
                 .Select(o => o.Node)
                 .ToList();
             if (lost.Count == 0) return set;

@@ -61,7 +61,7 @@ internal sealed partial class OpLatencyEstimator
         {
             if (!int8.Nodes.TryGetValue(node.Name, out var p) || !ops.TryGetValue(Base(node.Name), out var op)) continue;
             if (p.InputElements > 0 && op.ActivationInputs.Count > 0) result.TryAdd(op.ActivationInputs[0], p.InputElements);
-            if (p.OutputElements > 0) result.TryAdd(op.OutputTensor ?? op.Node.Output[0], p.OutputElements);
+            if (p.OutputElements > 0) result.TryAdd(op.KernelOutput, p.OutputElements);
         }
 
         return result;
