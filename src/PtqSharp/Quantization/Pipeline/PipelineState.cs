@@ -37,9 +37,6 @@ internal sealed class PipelineState
     /// <summary>Quantization parameters per preset; set by range estimation, biases by bias correction.</summary>
     public Dictionary<QuantizationPreset, PresetParameters> Parameters { get; } = new();
 
-    /// <summary>How many times each graph rewrite applied.</summary>
-    public Dictionary<string, int> Rewrites { get; } = new();
-
     /// <summary>Tensors SmoothQuant rescaled, by their new name: the report compares them with the originals.</summary>
     public Dictionary<string, Smoothing> Smoothed { get; } = new();
 

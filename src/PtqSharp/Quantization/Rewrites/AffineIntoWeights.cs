@@ -12,48 +12,48 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal sealed class AffineIntoWeights : GraphRewrite
 {
-    public override string Name => "channel scale and shift into weights";
-
     public override int Apply(GraphEditor graph)
     {
         int count = 0;
-        bool changed = true;
-        while (changed)
+        foreach (var op in graph.Graph.Node.ToList())
         {
-            changed = false;
-            foreach (var op in graph.Graph.Node.ToList())
-            {
-                var m = OperatorMetatypes.For(op);
-                if (m.Weight is not { } w || m.Bias is not int biasPort || op.Input.Count <= w.Input || op.Output.Count != 1) continue;
-                if (graph.FloatConstant(op.Input[w.Input]) is not { } weight) continue;
-                if (graph.IsIgnored(op) || graph.Index.Consumers(op.Output[0]) is not [var use] || !graph.OnlyFeeds(op.Output[0], use.Node) || graph.IsIgnored(use.Node)) continue;
-                var shape = graph.Shape(op.Input[w.Input]);
-                var (outAxis, _) = m.WeightAxes(op, shape.Length);
-                if (m.Groups(op) != 1 && outAxis != 0) continue;
-                int channels = (int)shape[outAxis];
-                if (Affine(graph, use.Node, op.Output[0], channels, shape.Length) is not var (scale, shift)) continue;
-
-                var bias = op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? graph.FloatConstant(op.Input[biasPort]) : new float[channels];
-                if (bias is null || bias.Length != channels) continue;
-
-                var rows = ChannelIndexer.For(shape, outAxis);
-                var scaled = new float[weight.Length];
-                for (int i = 0; i < weight.Length; i++) scaled[i] = weight[i] * scale[rows.Of(i)];
-                var shifted = bias.Select((b, c) => b * scale[c] + shift[c]).ToArray();
-                op.Input[w.Input] = graph.AddConstant(op.Input[w.Input] + "_folded", shape, scaled);
-                var biasName = graph.AddConstant((op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? op.Input[biasPort] : op.Name + "_bias") + "_folded", [channels], shifted);
-                while (op.Input.Count <= biasPort) op.Input.Add(string.Empty);
-                op.Input[biasPort] = biasName;
-                op.Output[0] = use.Node.Output[0];
-                graph.Graph.Node.Remove(use.Node);
-                graph.Refresh();
-                count++;
-                changed = true;
-                break;
-            }
+            // A Mul and then an Add fold one after the other into the same op.
+            while (TryFold(graph, op)) count++;
         }
 
         return count;
+    }
+
+    /// <summary>Folds the scale and shift that consumes <paramref name="op"/>'s output into it, if there is one.</summary>
+    private static bool TryFold(GraphEditor graph, NodeProto op)
+    {
+        var m = OperatorMetatypes.For(op);
+        if (m.Weight is not { } w || m.Bias is not int biasPort || op.Input.Count <= w.Input || op.Output.Count != 1) return false;
+        if (graph.FloatConstant(op.Input[w.Input]) is not { } weight) return false;
+        if (graph.IsIgnored(op) || graph.Index.Consumers(op.Output[0]) is not [var use] || !graph.OnlyFeeds(op.Output[0], use.Node) || graph.IsIgnored(use.Node)) return false;
+        var shape = graph.Shape(op.Input[w.Input]);
+        var (outAxis, _) = m.WeightAxes(op, shape.Length);
+        if (m.Groups(op) != 1 && outAxis != 0) return false;
+        int channels = (int)shape[outAxis];
+        if (Affine(graph, use.Node, op.Output[0], channels, shape.Length) is not var (scale, shift)) return false;
+
+        var bias = op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? graph.FloatConstant(op.Input[biasPort]) : new float[channels];
+        if (bias is null || bias.Length != channels) return false;
+
+        var rows = ChannelIndexer.For(shape, outAxis);
+        var scaled = new float[weight.Length];
+        for (int i = 0; i < weight.Length; i++) scaled[i] = weight[i] * scale[rows.Of(i)];
+        var shifted = bias.Select((b, c) => b * scale[c] + shift[c]).ToArray();
+        op.Input[w.Input] = graph.AddConstant(op.Input[w.Input] + "_folded", shape, scaled);
+        var biasName = graph.AddConstant((op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? op.Input[biasPort] : op.Name + "_bias") + "_folded", [channels], shifted);
+        while (op.Input.Count <= biasPort) op.Input.Add(string.Empty);
+        op.Input[biasPort] = biasName;
+        op.Output[0] = use.Node.Output[0];
+        graph.Graph.Node.Remove(use.Node);
+
+        // The new weight and bias initializers must be visible to the next fold.
+        graph.Refresh();
+        return true;
     }
 
     /// <summary>The per-channel (scale, shift) the op applies to <paramref name="input"/>'s channels (axis 1), or null when it is not one.</summary>

@@ -8,8 +8,6 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal sealed class DivideByConstant : GraphRewrite
 {
-    public override string Name => "Div/Sub by constant to Mul/Add";
-
     public override int Apply(GraphEditor graph)
     {
         int count = 0;

@@ -8,9 +8,6 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal abstract class GraphRewrite
 {
-    /// <summary>For the report, e.g. "Div by constant to Mul".</summary>
-    public abstract string Name { get; }
-
     /// <summary>Rewrites every match; returns how many.</summary>
     public abstract int Apply(GraphEditor graph);
 }

@@ -12,8 +12,6 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal sealed class HardSigmoidAsClip : GraphRewrite
 {
-    public override string Name => "HardSigmoid to Add, Clip, Mul";
-
     public override int Apply(GraphEditor graph)
     {
         int count = 0;

@@ -19,9 +19,8 @@ internal sealed class GraphRewriteStep : QuantizationStep
         var graph = new GraphEditor(state.Model, state.Ignored);
         foreach (var rewrite in Rewrites)
         {
-            int count = rewrite.Apply(graph);
+            rewrite.Apply(graph);
             graph.Normalize();
-            if (count > 0) state.Rewrites[rewrite.Name] = count;
         }
 
         state.ModelChanged();
