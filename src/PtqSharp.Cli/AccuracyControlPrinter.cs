@@ -29,8 +29,7 @@ internal static class AccuracyControlPrinter
         summary.AddRow("Size", $"{SummaryPrinter.Size(q.SizeBefore)} -> {SummaryPrinter.Size(q.SizeAfter)}");
         if (q.Latency is { } l)
         {
-            string threads = l.Threads == 0 ? $"all {l.Cores} cores" : $"{l.Threads} of {l.Cores} cores";
-            summary.AddRow("Latency-aware", Markup.Escape($"before accuracy control: INT8 {l.FinalMs:0.00} ms vs FP32 {l.FinalFp32Ms:0.00} ms ({l.Ratio:0.00}x, {threads}, median of {l.Runs} interleaved runs); " +
+            summary.AddRow("Latency-aware", Markup.Escape($"before accuracy control: INT8 {l.FinalMs:0.00} ms vs FP32 {l.FinalFp32Ms:0.00} ms ({l.Ratio:0.00}x, {SummaryPrinter.Threads(l)}, median of {l.Runs} interleaved runs); " +
                 $"{l.OpsInFloat} ops kept in float for speed"));
         }
 

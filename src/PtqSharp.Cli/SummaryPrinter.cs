@@ -58,7 +58,7 @@ internal static class SummaryPrinter
 
     private static void AddLatencyRows(Table table, LatencyReport latency)
     {
-        string threads = latency.Threads == 0 ? $"all {latency.Cores} cores" : $"{latency.Threads} of {latency.Cores} cores";
+        string threads = Threads(latency);
         string verdict = latency.Outcome switch
         {
             LatencyOutcome.Faster => $"[green]{latency.Ratio:0.00}x[/] of FP32",
@@ -78,6 +78,9 @@ internal static class SummaryPrinter
 
         if (latency.Regions.Count > 5) table.AddRow("[grey]  region[/]", $"... and {latency.Regions.Count - 5} more");
     }
+
+    /// <summary>The thread count latency was measured at, e.g. "1 of 2 cores".</summary>
+    internal static string Threads(LatencyReport latency) => latency.Threads == 0 ? $"all {latency.Cores} cores" : $"{latency.Threads} of {latency.Cores} cores";
 
     internal static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";
 }

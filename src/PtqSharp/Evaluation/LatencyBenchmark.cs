@@ -54,21 +54,18 @@ public static class LatencyBenchmark
                 runs.Add(session.Prepare(sample is null ? SyntheticSample(session.Inputs, options) : Batch(sample, options.BatchSize)));
             }
 
-            double warm = 0;
+            double warm = 0, round = 0;
             for (int i = 0; i < options.Warmup || warm < minMilliseconds / 4; i++)
             {
-                double round = 0;
-                foreach (var run in runs) round += run.Run();
+                round = runs.Sum(r => r.Run());
                 warm += round;
                 if (i >= options.Warmup && round * options.Runs >= minMilliseconds) break; // no tiny model: enough
             }
 
-            int count = options.Runs;
-            if (minMilliseconds > 0)
-            {
-                double round = runs.Sum(r => r.Run());
-                count = (int)Math.Clamp(Math.Ceiling(minMilliseconds / Math.Max(round, 1e-3)), options.Runs, 100L * options.Runs);
-            }
+            // The last warm-up round sizes the timed part: enough rounds to last minMilliseconds.
+            int count = minMilliseconds > 0
+                ? (int)Math.Clamp(Math.Ceiling(minMilliseconds / Math.Max(round, 1e-3)), options.Runs, 100L * options.Runs)
+                : options.Runs;
 
             var times = models.Select(_ => new double[count]).ToArray();
             for (int i = 0; i < count; i++)
