@@ -15,6 +15,11 @@ internal static class SummaryPrinter
         table.AddRow("Target device / preset", Markup.Escape($"{report.TargetDevice} / {preset}, overflow fix {DataSources.Name(report.OverflowFix)}"));
         table.AddRow("Precision", Markup.Escape(report.Precision.ToString()));
         table.AddRow("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))}); {report.BiasesCorrected} biases corrected");
+        if (report.Rewrites.Count > 0)
+        {
+            table.AddRow("Graph rewrites", Markup.Escape(string.Join("; ", report.Rewrites.Select(r => $"{r.Rewrite}: {r.Count}"))));
+        }
+
         table.AddRow("Integer kernels in ONNX Runtime", report.Kernels.IntegerKernelCount == 0
             ? "[red]none[/]"
             : string.Join(", ", report.Kernels.IntegerKernelCounts.Select(kv => $"{kv.Key} {kv.Value}")) + (report.Kernels.FloatComputeCount > 0 ? $"; float Conv/MatMul/Gemm left: {report.Kernels.FloatComputeCount}" : ""));

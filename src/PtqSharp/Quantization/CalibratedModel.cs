@@ -32,7 +32,11 @@ internal sealed class CalibratedModel
         Split = split;
         OriginalOpset = originalOpset;
         Ops = _plan.Ops;
+        Rewrites = state.Rewrites.ToList();
     }
+
+    /// <summary>The graph rewrites the float model went through before quantizers were placed.</summary>
+    public IReadOnlyList<GraphRewriteCount> Rewrites { get; }
 
     public SampleSplit Split { get; }
 

@@ -38,6 +38,9 @@ public sealed record QuantizationReport
     /// <summary>Activation tensors that got a quantizer.</summary>
     public required int ActivationQuantizers { get; init; }
 
+    /// <summary>Exact graph rewrites applied before quantization (a constant scale folded into weights, a division turned into a multiplication), with counts.</summary>
+    public required IReadOnlyList<GraphRewriteCount> Rewrites { get; init; }
+
     /// <summary>Biased layers whose bias FastBiasCorrection corrected (0 when off).</summary>
     public required int BiasesCorrected { get; init; }
 

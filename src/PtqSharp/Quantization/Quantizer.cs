@@ -115,6 +115,7 @@ public static class Quantizer
             OpTypes = CountOpTypes(plan),
             Skipped = plan.Skipped.Select(s => new SkippedNode(s.Node.Name, s.Node.OpType, s.Reason)).ToList(),
             ActivationQuantizers = plan.Groups.Sum(g => g.Tensors.Count),
+            Rewrites = calibrated.Rewrites,
             BiasesCorrected = plan.Ops.Count(o => calibrated.IsBiasCorrected(preset, o.Node)),
             SizeBefore = original.CalculateSize(),
             SizeAfter = quantized.CalculateSize(),

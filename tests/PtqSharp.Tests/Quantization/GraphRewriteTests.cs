@@ -137,6 +137,7 @@ public class GraphRewriteTests
         Assert.Equal(1, kernels.Count("QLinearAdd"));
         Assert.Equal(1, kernels.Count("QLinearMul"));
         Assert.Equal(0, kernels.Count("Mul") + kernels.Count("HardSigmoid"));
+        Assert.Equal([new GraphRewriteCount(new HardSigmoidAsClip().Description, 1)], result.Report.Rewrites);
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {result.Report.HoldOutAgreement.MeanCosine}");
     }
 }

@@ -154,7 +154,7 @@ public class LatencyAwareTests
     {
         TargetDevice = "ANY", Preset = QuantizationPreset.Performance, EffectivePreset = QuantizationPreset.Performance,
         Precision = PrecisionReport.For(new ModelProto { Graph = new GraphProto() }, []), OverflowFix = OverflowFix.None, OriginalOpset = 13,
-        OpTypes = [], Skipped = [], ActivationQuantizers = 0, BiasesCorrected = 0, SizeBefore = 1, SizeAfter = 1,
+        OpTypes = [], Skipped = [], ActivationQuantizers = 0, Rewrites = [], BiasesCorrected = 0, SizeBefore = 1, SizeAfter = 1,
         CalibrationSamples = [], HoldOutSamples = [], Kernels = new FusedKernelReport(new Dictionary<string, int>()),
         CalibrationTime = TimeSpan.Zero, TotalTime = TimeSpan.Zero, Latency = latency,
     };

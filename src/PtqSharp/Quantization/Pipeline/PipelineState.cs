@@ -40,6 +40,9 @@ internal sealed class PipelineState
     /// <summary>Tensors SmoothQuant rescaled, by their new name: the report compares them with the originals.</summary>
     public Dictionary<string, Smoothing> Smoothed { get; } = new();
 
+    /// <summary>The graph rewrites that changed the model, with how many places each changed.</summary>
+    public List<GraphRewriteCount> Rewrites { get; } = [];
+
     public void ModelChanged() => Index = new GraphIndex(Model.Graph);
 }
 

@@ -12,6 +12,8 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal sealed class AffineIntoWeights : GraphRewrite
 {
+    public override string Description => "per-channel scale and shift folded into the weights and bias before it";
+
     public override int Apply(GraphEditor graph)
     {
         int count = 0;

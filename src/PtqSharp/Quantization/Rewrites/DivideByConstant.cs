@@ -8,6 +8,8 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal sealed class DivideByConstant : GraphRewrite
 {
+    public override string Description => "division by a constant as multiplication, subtraction as addition";
+
     public override int Apply(GraphEditor graph)
     {
         int count = 0;

@@ -8,6 +8,9 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal abstract class GraphRewrite
 {
+    /// <summary>What the rewrite does, as the report names it.</summary>
+    public abstract string Description { get; }
+
     /// <summary>Rewrites every match; returns how many.</summary>
     public abstract int Apply(GraphEditor graph);
 }

@@ -12,6 +12,8 @@ namespace PtqSharp.Quantization.Rewrites;
 /// </summary>
 internal sealed class HardSigmoidAsClip : GraphRewrite
 {
+    public override string Description => "HardSigmoid as Add, Clip and a scale";
+
     public override int Apply(GraphEditor graph)
     {
         int count = 0;

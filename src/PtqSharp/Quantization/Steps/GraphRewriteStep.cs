@@ -19,8 +19,9 @@ internal sealed class GraphRewriteStep : QuantizationStep
         var graph = new GraphEditor(state.Model, state.Ignored);
         foreach (var rewrite in Rewrites)
         {
-            rewrite.Apply(graph);
+            int count = rewrite.Apply(graph);
             graph.Normalize();
+            if (count > 0) state.Rewrites.Add(new GraphRewriteCount(rewrite.Description, count));
         }
 
         state.ModelChanged();
