@@ -41,7 +41,7 @@ internal static class MiniLMSuite
         foreach (var (setting, options) in new[]
         {
             ("--model-type transformer", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0 }),
-            ("transformer, percentile activations", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0, ActivationRange = new RangeEstimator { Kind = RangeEstimatorKind.Percentile } }),
+            ("transformer, minmax activations", new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0, ActivationRange = RangeEstimator.MinMax }),
             ("transformer, no SmoothQuant", new QuantizationOptions { ModelType = ModelType.Transformer, SmoothQuantAlpha = 0, HoldOutSize = 0 }),
             ("no model type (every op type)", new QuantizationOptions { HoldOutSize = 0 }),
         })

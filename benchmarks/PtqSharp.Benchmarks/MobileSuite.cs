@@ -42,6 +42,12 @@ internal static class MobileSuite
             return 0;
         }
 
+        if (args is ["settings", .. var settingsArgs])
+        {
+            Settings(data, settingsArgs);
+            return 0;
+        }
+
         var only = args.ToHashSet();
         Console.WriteLine($"PtqSharp mobile benchmark, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}; latency: median of interleaved runs (at least 30, and at least 2 s of rounds) after warm-up, one held-out input");
         Console.WriteLine("INT8 is PtqSharp's default quantization, latency-aware for the thread count of its column (made twice); task metric and cosine are the 1-thread model's.");
@@ -198,6 +204,40 @@ internal static class MobileSuite
                     $"final drop {r.Format(r.FinalDrop)} ({(r.BoundMet ? "met" : "NOT met")}) with {r.Reverted.Count} ops reverted; " +
                     $"{r.Evaluations:0.0} validation sets evaluated ({r.FullEvaluations} full, {r.RankedVariants} ranking variants), {r.TotalSeconds:0.0} s");
             }
+        }
+    }
+
+    /// <summary>
+    /// `mobile settings [names]`: held-out output cosine and task metric of INT8 models made with alternatives
+    /// to the default settings (latency-aware search off, so every model is fully quantized): the study
+    /// behind the defaults.
+    /// </summary>
+    private static void Settings(string data, string[] names)
+    {
+        var only = names.ToHashSet();
+        var variants = new (string Name, Func<QuantizationOptions, QuantizationOptions> Change)[]
+        {
+            ("default", o => o),
+            ("overflow fix none", o => o with { OverflowFix = OverflowFix.None }),
+            ("max of maxima", o => o with { ActivationRange = o.ActivationRange with { Aggregator = StatisticAggregator.Max } }),
+            ("minmax (mean of sample extremes)", o => o with { ActivationRange = o.ActivationRange with { Kind = RangeEstimatorKind.MinMax } }),
+            ("mse", o => o with { ActivationRange = o.ActivationRange with { Kind = RangeEstimatorKind.Mse } }),
+            ("mixed preset", o => o with { Preset = QuantizationPreset.Mixed }),
+        };
+        Console.WriteLine($"| model | {string.Join(" | ", variants.Select(v => v.Name))} |");
+        Console.WriteLine($"| --- |{string.Concat(variants.Select(_ => " --- |"))}");
+        foreach (var job in Jobs(data).Where(j => only.Count == 0 || only.Contains(j.Name)))
+        {
+            var fp32 = OnnxModel.Load(job.Model);
+            var holdOut = Enumerable.Range(0, job.HoldOut.Count).ToList();
+            var cells = variants.Select(v =>
+            {
+                var options = v.Change(job.Options) with { LatencyAware = job.Options.LatencyAware with { Enabled = false } };
+                var int8 = Quantizer.Quantize(fp32, job.Calibration, options).Model;
+                var cosine = ModelComparison.Agreement(fp32, int8, job.HoldOut, holdOut).MeanCosine;
+                return job.Task is { } task ? $"{cosine:0.0000} ({task(int8):P2})" : $"{cosine:0.0000}";
+            });
+            Console.WriteLine($"| {job.Name} | {string.Join(" | ", cells)} |");
         }
     }
 

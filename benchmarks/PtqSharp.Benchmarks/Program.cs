@@ -37,7 +37,7 @@ if (args is ["memory", var which, var subsetText, .. var rest])
 {
     var (path, prep) = models[which];
     var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
-    var estimator = rest is [var kind] ? new RangeEstimator { Kind = Enum.Parse<RangeEstimatorKind>(kind, ignoreCase: true) } : RangeEstimator.Default;
+    var estimator = rest is [var kind] ? new RangeEstimator { Kind = Enum.Parse<RangeEstimatorKind>(kind, ignoreCase: true) } : RangeEstimator.DefaultActivations;
     Quantizer.Quantize(path, data, new QuantizationOptions { SubsetSize = int.Parse(subsetText), HoldOutSize = 0, ActivationRange = estimator });
     Console.WriteLine(Bench.PeakRssMiB());
     return;
@@ -164,9 +164,9 @@ foreach (var (name, (path, prep)) in models)
     var mem30 = Bench.ChildPeakMemory(name, 30);
     var mem300 = Bench.ChildPeakMemory(name, 300);
     Console.WriteLine($"peak memory (RSS):           subset 30: {mem30:0} MiB, subset 300: {mem300:0} MiB ({(mem300 / mem30 - 1) * 100:+0;-0}%)");
-    var hist30 = Bench.ChildPeakMemory(name, 30, "percentile");
-    var hist300 = Bench.ChildPeakMemory(name, 300, "percentile");
-    Console.WriteLine($"  with histograms:           subset 30: {hist30:0} MiB, subset 300: {hist300:0} MiB ({(hist300 / hist30 - 1) * 100:+0;-0}%) (--activation-range percentile)");
+    var hist30 = Bench.ChildPeakMemory(name, 30, "mse");
+    var hist300 = Bench.ChildPeakMemory(name, 300, "mse");
+    Console.WriteLine($"  with histograms:           subset 30: {hist30:0} MiB, subset 300: {hist300:0} MiB ({(hist300 / hist30 - 1) * 100:+0;-0}%) (--activation-range mse)");
 
     var timed = LatencyBenchmark.Compare([model.Proto, result.Model.Proto, latencyAware.Model.Proto], new BenchmarkOptions { Runs = 50, Warmup = 5 }, data.Get(0), 2000);
     Console.WriteLine($"latency, 1 sample (median of {timed[0].Runs} interleaved, all cores): FP32 {timed[0].MedianMs:0.000} ms, fully quantized {timed[1].MedianMs:0.000} ms ({timed[1].MedianMs / timed[0].MedianMs:0.00}x), " +

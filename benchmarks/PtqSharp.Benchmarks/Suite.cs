@@ -30,8 +30,8 @@ internal static class Suite
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         if (!onlyMiniLm)
         {
-            Knn(resnetPath, "default (minmax)", new QuantizationOptions { HoldOutSize = 0 });
-            Knn(resnetPath, "percentile activations", new QuantizationOptions { HoldOutSize = 0, ActivationRange = new RangeEstimator { Kind = RangeEstimatorKind.Percentile } });
+            Knn(resnetPath, "default (percentile)", new QuantizationOptions { HoldOutSize = 0 });
+            Knn(resnetPath, "minmax activations", new QuantizationOptions { HoldOutSize = 0, ActivationRange = RangeEstimator.MinMax });
             SampleClassifier(sampleDir);
         }
 
@@ -73,7 +73,7 @@ internal static class Suite
         var int8 = Quantizer.Quantize(fp32, ImageFolderDataset.Unlabeled(Path.Combine(sampleDir, "calibration"), prep), new QuantizationOptions { HoldOutSize = 0 }).Model;
         var quantTime = sw.Elapsed;
         var cosine = ModelComparison.Agreement(fp32, int8, validation, Enumerable.Range(0, validation.Count).ToList()).MeanCosine;
-        Row("sample classifier (shipped)", "default (minmax)", "top-1, 500 labeled images", ModelComparison.Top1(fp32, validation), ModelComparison.Top1(int8, validation), cosine, fp32, int8, quantTime);
+        Row("sample classifier (shipped)", "default (percentile)", "top-1, 500 labeled images", ModelComparison.Top1(fp32, validation), ModelComparison.Top1(int8, validation), cosine, fp32, int8, quantTime);
     }
 
     private static void Row(string model, string setting, string metric, double fp32, double int8, double cosine, OnnxModel fp32Model, OnnxModel int8Model, TimeSpan quantTime) =>

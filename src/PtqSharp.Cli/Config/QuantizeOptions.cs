@@ -151,7 +151,7 @@ internal static class QuantizeOptions
         new Setting<bool> { Section = ConfigSection.Params, Key = "use_fast_bias", Printed = false, Type = SettingTypes.Bool, Help = "POT: true for FastBiasCorrection, false for BiasCorrection.",
             Get = s => s.Quantization.BiasCorrection != BiasCorrectionMode.Full, Set = (s, v) => Q(s, q => q with { BiasCorrection = v ? BiasCorrectionMode.Fast : BiasCorrectionMode.Full }) },
         new Setting<RangeEstimatorKind> { Section = ConfigSection.Params, Key = "range_estimator.activations.type", Flag = "--activation-range", Type = RangeEstimators,
-            Help = "Activation range estimator; all but minmax add a histogram pass.", Get = s => s.Quantization.ActivationRange.Kind, Set = (s, v) => A(s, e => e with { Kind = v }) },
+            Help = "Activation range estimator; entropy and mse add a histogram pass.", Get = s => s.Quantization.ActivationRange.Kind, Set = (s, v) => A(s, e => e with { Kind = v }) },
         new Setting<StatisticAggregator> { Section = ConfigSection.Params, Key = "range_estimator.activations.aggregator", Flag = "--aggregator", Type = SettingTypes.Enum<StatisticAggregator>(),
             Help = "How minmax combines per-sample ranges.", Get = s => s.Quantization.ActivationRange.Aggregator, Set = (s, v) => A(s, e => e with { Aggregator = v }) },
         new Setting<double> { Section = ConfigSection.Params, Key = "range_estimator.activations.outlier_prob", Flag = "--outlier-prob", Type = SettingTypes.Number(0, 0.4999),

@@ -42,11 +42,11 @@ public sealed record QuantizationOptions
     /// <summary>What weight quantizers must be (POT's weights section).</summary>
     public QuantizerConstraints WeightConstraints { get; init; } = QuantizerConstraints.None;
 
-    /// <summary>How activation ranges are chosen; histogram-based estimators add a second calibration pass.</summary>
-    public RangeEstimator ActivationRange { get; init; } = RangeEstimator.Default;
+    /// <summary>How activation ranges are chosen (the 99.999th percentile by default); entropy and MSE add a second calibration pass.</summary>
+    public RangeEstimator ActivationRange { get; init; } = RangeEstimator.DefaultActivations;
 
-    /// <summary>How weight ranges are chosen, per output channel.</summary>
-    public RangeEstimator WeightRange { get; init; } = RangeEstimator.Default;
+    /// <summary>How weight ranges are chosen, per output channel (min/max by default).</summary>
+    public RangeEstimator WeightRange { get; init; } = RangeEstimator.MinMax;
 
     /// <summary>A model family with its own scheme (transformer).</summary>
     public ModelType ModelType { get; init; } = ModelType.Default;

@@ -3,8 +3,15 @@ namespace PtqSharp.Quantization;
 /// <summary>A range estimator and its parameters; immutable, with POT's defaults.</summary>
 public sealed record RangeEstimator
 {
-    /// <summary>POT's default: min/max with the mean aggregator.</summary>
-    public static readonly RangeEstimator Default = new();
+    /// <summary>POT's default: min/max with the mean aggregator; the weights' default (for them, the exact extremes of each channel).</summary>
+    public static readonly RangeEstimator MinMax = new();
+
+    /// <summary>
+    /// The activations' default: the 99.999th percentile of each tensor's values over all calibration
+    /// samples, read from exact tails gathered in the calibration pass. It beat POT's min/max with the
+    /// mean aggregator on every benchmark model but one (README, "Range estimators and bias correction").
+    /// </summary>
+    public static readonly RangeEstimator DefaultActivations = new() { Kind = RangeEstimatorKind.Percentile };
 
     /// <summary>Which estimator.</summary>
     public RangeEstimatorKind Kind { get; init; } = RangeEstimatorKind.MinMax;
@@ -27,8 +34,16 @@ public sealed record RangeEstimator
     /// <summary>For activations: the estimated maximum is lowered to at most this value (POT's clipping_value of the max estimator, e.g. 6 for ReLU6 nets); null for no clipping.</summary>
     public double? ClipMax { get; init; }
 
-    /// <summary>Whether the estimator needs a second pass that bins whole tensors.</summary>
-    public bool NeedsHistogram => Kind is not RangeEstimatorKind.MinMax;
+    /// <summary>Whether the estimator needs a second pass that bins whole tensors (entropy and MSE; quantile and percentile read exact tails kept in the first pass).</summary>
+    public bool NeedsHistogram => Kind is RangeEstimatorKind.Entropy or RangeEstimatorKind.Mse;
+
+    /// <summary>For quantile and percentile: the share of values left outside the range at each end.</summary>
+    internal double? TailShare => Kind switch
+    {
+        RangeEstimatorKind.Quantile => OutlierProb,
+        RangeEstimatorKind.Percentile => 1 - (Percentile / 100),
+        _ => null,
+    };
 
     internal void Validate(string what)
     {

@@ -14,7 +14,7 @@ internal sealed record ChannelAbsMaxStatistic(long Channels) : TensorStatistic
         return [model.Reduce("ReduceMax", flat, "abs_max", [0])];
     }
 
-    public override IStatisticAccumulator CreateAccumulator() => new Accumulator();
+    public override IStatisticAccumulator CreateAccumulator(int runs) => new Accumulator();
 
     private sealed class Accumulator : IStatisticAccumulator
     {

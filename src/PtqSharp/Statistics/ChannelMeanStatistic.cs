@@ -15,7 +15,7 @@ internal sealed record ChannelMeanStatistic : TensorStatistic
         return [model.Reduce("ReduceMean", flat, "mean", [0, 2])];
     }
 
-    public override IStatisticAccumulator CreateAccumulator() => new Accumulator();
+    public override IStatisticAccumulator CreateAccumulator(int runs) => new Accumulator();
 
     /// <summary>Running mean of equally sized vectors.</summary>
     private sealed class Accumulator : IStatisticAccumulator

@@ -49,28 +49,4 @@ internal sealed class Histogram
         for (int j = 0; j < half; j++) result[j] = _counts[half + j] + _counts[half - 1 - j];
         return result;
     }
-
-    /// <summary>The value below which a fraction <paramref name="q"/> of the values lie, interpolated within a bin.</summary>
-    public float Quantile(double q) => QuantileOf(_counts, q, -AbsMax, BinWidth);
-
-    /// <summary>The q-quantile of |x|.</summary>
-    public float AbsQuantile(double q) => QuantileOf(Folded(), q, 0f, BinWidth);
-
-    private static float QuantileOf(long[] counts, double q, float start, float width)
-    {
-        long total = counts.Sum();
-        if (total == 0) return start;
-        double target = Math.Clamp(q, 0, 1) * total, seen = 0;
-        for (int i = 0; i < counts.Length; i++)
-        {
-            if (seen + counts[i] >= target && counts[i] > 0)
-            {
-                return start + width * (float)(i + (target - seen) / counts[i]);
-            }
-
-            seen += counts[i];
-        }
-
-        return start + width * counts.Length;
-    }
 }

@@ -9,7 +9,7 @@ internal sealed record HistogramStatistic(float AbsMax, int Bins = Histogram.Def
 {
     public override IReadOnlyList<string> Instrument(ModelInstrumentation model, string tensor) => [model.Expose(tensor)];
 
-    public override IStatisticAccumulator CreateAccumulator() => new Accumulator(new Histogram(AbsMax, Bins));
+    public override IStatisticAccumulator CreateAccumulator(int runs) => new Accumulator(new Histogram(AbsMax, Bins));
 
     private sealed class Accumulator(Histogram histogram) : IStatisticAccumulator
     {

@@ -14,7 +14,7 @@ internal sealed record MinMaxStatistic : TensorStatistic
         model.ReduceAll("ReduceMax", tensor, "max"),
     ];
 
-    public override IStatisticAccumulator CreateAccumulator() => new Accumulator();
+    public override IStatisticAccumulator CreateAccumulator(int runs) => new Accumulator();
 
     private sealed class Accumulator : IStatisticAccumulator
     {

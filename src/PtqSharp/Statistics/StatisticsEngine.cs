@@ -55,9 +55,10 @@ internal sealed class StatisticsEngine
         var outputs = new List<string>();
         var routes = new List<(IStatisticAccumulator Accumulator, int Part)>();
         var accumulators = new Dictionary<StatisticPoint, IStatisticAccumulator>();
+        int runs = (Samples.Count + Math.Max(1, _batchSize) - 1) / Math.Max(1, _batchSize);
         foreach (var point in distinct)
         {
-            var accumulator = point.Statistic.CreateAccumulator();
+            var accumulator = point.Statistic.CreateAccumulator(runs);
             accumulators[point] = accumulator;
             var parts = point.Statistic.Instrument(instrumented, point.Tensor);
             for (int p = 0; p < parts.Count; p++)

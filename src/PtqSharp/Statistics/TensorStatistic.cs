@@ -10,8 +10,8 @@ internal abstract record TensorStatistic
     /// <summary>Adds what computes the statistic of <paramref name="tensor"/> to the instrumented model; returns the outputs to read, in order.</summary>
     public abstract IReadOnlyList<string> Instrument(ModelInstrumentation model, string tensor);
 
-    /// <summary>A fresh aggregator for one tensor.</summary>
-    public abstract IStatisticAccumulator CreateAccumulator();
+    /// <summary>A fresh aggregator for one tensor, of a pass that will run the model <paramref name="runs"/> times (once per batch).</summary>
+    public abstract IStatisticAccumulator CreateAccumulator(int runs);
 }
 
 /// <summary>Combines the per-sample values of one statistic point.</summary>

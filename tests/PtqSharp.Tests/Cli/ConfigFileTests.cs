@@ -61,7 +61,7 @@ public class ConfigFileTests
         Assert.Equal(30, p.GetProperty("max_iter_num").GetInt32()); // a default
         Assert.Equal("first-layer", p.GetProperty("overflow_fix").GetString());
         Assert.Equal(0.95, p.GetProperty("smooth_quant_alpha").GetDouble(), 6);
-        Assert.Equal("minmax", p.GetProperty("range_estimator").GetProperty("activations").GetProperty("type").GetString());
+        Assert.Equal("percentile", p.GetProperty("range_estimator").GetProperty("activations").GetProperty("type").GetString());
         Assert.Equal("Gemm", p.GetProperty("ignored").GetProperty("operations")[0].GetProperty("type").GetString());
         Assert.Equal(72.9, json.RootElement.GetProperty("engine").GetProperty("mean")[0].GetDouble(), 4);
         Assert.EndsWith("out.onnx", json.RootElement.GetProperty("model").GetProperty("output").GetString()); // relative to the config file

@@ -22,7 +22,8 @@ public class PipelineTests
 
     [Theory]
     [InlineData(RangeEstimatorKind.MinMax, 1)] // ranges and channel means in the same pass
-    [InlineData(RangeEstimatorKind.Percentile, 2)] // plus the histogram pass over the ranges found
+    [InlineData(RangeEstimatorKind.Percentile, 1)] // exact tails in the same pass too
+    [InlineData(RangeEstimatorKind.Mse, 2)] // plus the histogram pass over the ranges found
     public void Range_estimation_and_bias_correction_share_one_pass_over_the_calibration_samples(RangeEstimatorKind estimator, int passes)
     {
         var data = new CountingDataset(RandomData.Samples(24, [1, 3, 16, 16], scale: 2f));

@@ -51,10 +51,10 @@ public class QuantizationOptionsTests
         }
 
         var plain = Quantize(new QuantizationOptions { LatencyAware = Structural.LatencyOff });
-        var clipped = Quantize(new QuantizationOptions { LatencyAware = Structural.LatencyOff, ActivationRange = RangeEstimator.Default with { ClipMin = -1, ClipMax = 1 } });
+        var clipped = Quantize(new QuantizationOptions { LatencyAware = Structural.LatencyOff, ActivationRange = RangeEstimator.DefaultActivations with { ClipMin = -1, ClipMax = 1 } });
         Assert.True(Scale(plain, "conv1") > 3.5f / 255, "inputs span about [-2, 2]");
         Assert.Equal(2f / 255, Scale(clipped, "conv1"), 5);
-        Assert.Throws<PtqException>(() => Quantize(new QuantizationOptions { LatencyAware = Structural.LatencyOff, WeightRange = RangeEstimator.Default with { ClipMax = 1 } }));
+        Assert.Throws<PtqException>(() => Quantize(new QuantizationOptions { LatencyAware = Structural.LatencyOff, WeightRange = RangeEstimator.MinMax with { ClipMax = 1 } }));
     }
 
     [Fact]

@@ -22,13 +22,15 @@ public class RangeEstimatorTests
         return values;
     }
 
-    private static (MinMaxAggregator Stats, Histogram Histogram) Observe(float[] values)
+    private static (MinMaxAggregator Stats, Histogram Histogram, TensorTails Tails) Observe(float[] values, double share = 1e-4)
     {
         var stats = new MinMaxAggregator();
         stats.Add(values.Min(), values.Max());
         var histogram = new Histogram(Math.Max(-values.Min(), values.Max()));
         histogram.Add(values);
-        return (stats, histogram);
+        var tails = new TailStatistic(share).CreateAccumulator(runs: 1);
+        tails.Add(0, values);
+        return (stats, histogram, (TensorTails)tails.Result);
     }
 
     [Theory]
@@ -38,10 +40,43 @@ public class RangeEstimatorTests
     [InlineData(RangeEstimatorKind.Mse, 2.0, 30.0)] // squared error keeps far outliers when clipping them costs more than coarser steps
     public void Histogram_estimators_clip_outliers_of_a_gaussian(RangeEstimatorKind kind, double low, double high)
     {
-        var (stats, histogram) = Observe(GaussianWithOutliers());
-        var (min, max) = ActivationRange.Estimate(new RangeEstimator { Kind = kind }, stats, histogram, symmetric: true, levels: 127);
+        var estimator = new RangeEstimator { Kind = kind };
+        var (stats, histogram, tails) = Observe(GaussianWithOutliers(), estimator.TailShare ?? 0);
+        var (min, max) = ActivationRange.Estimate(estimator, stats, histogram, tails, symmetric: true, levels: 127);
         Assert.Equal(-max, min);
         Assert.InRange(max, low, high);
+    }
+
+    [Fact]
+    public void Tails_give_the_exact_quantile_of_every_value_across_runs_whatever_their_order()
+    {
+        var values = GaussianWithOutliers(100_000);
+        const double share = 1e-3; // 100 values beyond each end
+        var accumulator = new TailStatistic(share).CreateAccumulator(runs: 10);
+        for (int run = 0; run < 10; run++) accumulator.Add(0, values.AsSpan(run * 10_000, 10_000));
+        var tails = (TensorTails)accumulator.Result;
+
+        var sorted = values.Order().ToArray();
+        Assert.Equal(100_000, tails.Total);
+        Assert.Equal(sorted[^101], tails.Upper(share)); // 100 values above it
+        Assert.Equal(sorted[100], tails.Lower(share));
+        var abs = values.Select(MathF.Abs).OrderDescending().ToArray();
+        Assert.Equal(abs[100], tails.AbsUpper(share));
+        Assert.Equal(40f, tails.Upper(0));
+        Assert.Equal(-35f, tails.Lower(0));
+    }
+
+    [Fact]
+    public void Tails_skip_runs_that_reach_neither_tail_and_ignore_nan()
+    {
+        var accumulator = new TailStatistic(0.01).CreateAccumulator(runs: 2);
+        accumulator.Add(0, Enumerable.Range(0, 100).Select(i => (float)i).ToArray()); // keeps 3 of each tail (rank 2 of 200 values, plus one): 99, 98, 97 and 0, 1, 2
+        accumulator.Add(0, [50f, float.NaN, 98.5f, -1f]);
+        var tails = (TensorTails)accumulator.Result;
+        Assert.Equal([99f, 98.5f, 98f], tails.Largest);
+        Assert.Equal([-1f, 0f, 1f], tails.Smallest);
+        Assert.Equal(104, tails.Total);
+        Assert.Equal(98.5f, tails.Upper(0.01)); // rank floor(1.04) = 1 from the top
     }
 
     [Fact]
@@ -62,10 +97,11 @@ public class RangeEstimatorTests
     public void Asymmetric_estimates_keep_one_sided_tensors_one_sided()
     {
         var values = GaussianWithOutliers().Select(MathF.Abs).ToArray();
-        var (stats, histogram) = Observe(values);
         foreach (var kind in Enum.GetValues<RangeEstimatorKind>())
         {
-            var (min, max) = ActivationRange.Estimate(new RangeEstimator { Kind = kind }, stats, histogram, symmetric: false, levels: 255);
+            var estimator = new RangeEstimator { Kind = kind };
+            var (stats, histogram, tails) = Observe(values, estimator.TailShare ?? 0);
+            var (min, max) = ActivationRange.Estimate(estimator, stats, histogram, tails, symmetric: false, levels: 255);
             Assert.True(min >= -0.01f, $"{kind}: min {min}");
             Assert.InRange(max, 2f, 40f);
         }

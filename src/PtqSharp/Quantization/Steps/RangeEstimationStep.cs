@@ -17,12 +17,20 @@ internal sealed class RangeEstimationStep : QuantizationStep
 {
     public override string Name => "range estimation";
 
-    public override IEnumerable<StatisticPoint> StatisticPoints(PipelineState state) =>
-        state.Plan.ActivationTensors.Select(t => new StatisticPoint(t, MinMaxStatistic.Instance));
+    public override IEnumerable<StatisticPoint> StatisticPoints(PipelineState state)
+    {
+        var points = state.Plan.ActivationTensors.Select(t => new StatisticPoint(t, MinMaxStatistic.Instance));
+        return state.Options.ActivationRange.TailShare is double share
+            ? points.Concat(state.Plan.ActivationTensors.Select(t => new StatisticPoint(t, new TailStatistic(share))))
+            : points;
+    }
 
     public override void Apply(PipelineState state, StatisticsContainer statistics, StatisticsEngine engine)
     {
         var ranges = state.Plan.ActivationTensors.Distinct().ToDictionary(t => t, statistics.MinMax);
+        var tails = state.Options.ActivationRange.TailShare is double share
+            ? state.Plan.ActivationTensors.Distinct().ToDictionary(t => t, t => statistics.Get<TensorTails>(new(t, new TailStatistic(share))))
+            : new Dictionary<string, TensorTails>();
         var histograms = new Dictionary<string, Histogram>();
         if (state.Options.ActivationRange.NeedsHistogram)
         {
@@ -37,7 +45,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
         bool transformer = state.Options.ModelType == ModelType.Transformer;
         foreach (var preset in state.Presets)
         {
-            var activations = ActivationParameters(state.Plan, ranges, histograms, state.Rules, preset, state, transformer);
+            var activations = ActivationParameters(state.Plan, ranges, histograms, tails, state.Rules, preset, state, transformer);
             foreach (var s in state.Plan.Scaled)
             {
                 // The same integers read with a proportionally larger scale are the source times the factor.
@@ -68,7 +76,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
 
     private static Dictionary<string, QuantizationParameters> ActivationParameters(
         QuantizationPlan plan, IReadOnlyDictionary<string, MinMaxAggregator> ranges, IReadOnlyDictionary<string, Histogram> histograms,
-        HardwareConfig rules, QuantizationPreset preset, PipelineState state, bool transformer)
+        IReadOnlyDictionary<string, TensorTails> tails, HardwareConfig rules, QuantizationPreset preset, PipelineState state, bool transformer)
     {
         var estimator = state.Options.ActivationRange;
         var result = new Dictionary<string, QuantizationParameters>();
@@ -91,7 +99,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
             float min = 0f, max = 0f;
             foreach (var t in group.Tensors.Where(t => ranges[t].Count > 0))
             {
-                var (lo, hi) = ActivationRange.Estimate(estimator, ranges[t], histograms.GetValueOrDefault(t), symmetric, levels);
+                var (lo, hi) = ActivationRange.Estimate(estimator, ranges[t], histograms.GetValueOrDefault(t), tails.GetValueOrDefault(t), symmetric, levels);
                 min = Math.Min(min, lo);
                 max = Math.Max(max, hi);
             }
