@@ -72,16 +72,17 @@ if (args is ["estimators"])
         var model = OnnxModel.Load(path);
         var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
         var validation = name == "sample" ? ImageFolderDataset.ByClassFolder(Path.Combine(sampleDir, "validation"), prep) : null;
+        // Each activation estimator with the other defaults, then the default (percentile) with other weights and bias corrections.
         var settings = Enum.GetValues<RangeEstimatorKind>().Select(k => (k, RangeEstimatorKind.MinMax, BiasCorrectionMode.Fast))
-            .Append((RangeEstimatorKind.MinMax, RangeEstimatorKind.MinMax, BiasCorrectionMode.None))
-            .Append((RangeEstimatorKind.MinMax, RangeEstimatorKind.Mse, BiasCorrectionMode.Fast))
-            .Append((RangeEstimatorKind.Percentile, RangeEstimatorKind.Mse, BiasCorrectionMode.Fast));
+            .Append((RangeEstimatorKind.Percentile, RangeEstimatorKind.MinMax, BiasCorrectionMode.None))
+            .Append((RangeEstimatorKind.Percentile, RangeEstimatorKind.Mse, BiasCorrectionMode.Fast))
+            .Append((RangeEstimatorKind.Percentile, RangeEstimatorKind.MinMax, BiasCorrectionMode.Full));
         foreach (var (activations, weights, bias) in settings)
         {
             var sw = Stopwatch.StartNew();
             var result = Quantizer.Quantize(model, data, new QuantizationOptions
             {
-                SubsetSize = 300, HoldOutSize = 100, BiasCorrection = bias,
+                SubsetSize = 300, HoldOutSize = 100, BiasCorrection = bias, LatencyAware = Bench.FullyQuantized,
                 ActivationRange = new RangeEstimator { Kind = activations }, WeightRange = new RangeEstimator { Kind = weights },
             });
             var top1 = validation is null ? "" : $"{ModelComparison.Top1(result.Model, validation):P1}";

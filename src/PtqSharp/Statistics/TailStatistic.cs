@@ -1,12 +1,11 @@
-using System.Numerics.Tensors;
+using System.Numerics;
 
 namespace PtqSharp.Statistics;
 
 /// <summary>
 /// The largest and smallest values of a tensor over all samples, enough of them to read the quantile
 /// that leaves a share <paramref name="Share"/> of the values outside at each end (see <see cref="TensorTails"/>).
-/// The tensor leaves the runtime whole but is only scanned when its sample extremes reach the tails kept
-/// so far, so percentile and quantile ranges cost about what min/max does, in the same pass.
+/// The tensor leaves the runtime whole and is scanned once, vectorized, in the pass min/max uses.
 /// </summary>
 /// <param name="Share">The share of values beyond the quantile at each end (1e-5 for the 99.999th percentile).</param>
 internal sealed record TailStatistic(double Share) : TensorStatistic
@@ -38,10 +37,32 @@ internal sealed record TailStatistic(double Share) : TensorStatistic
             }
 
             _total += values.Length;
+            Scan(values, _largest, _negatedSmallest!);
+        }
 
-            // Most runs reach neither tail: one vectorized pass each rules them out.
-            if (TensorPrimitives.Max(values) is var max && !(max <= _largest.Threshold)) _largest.Add(values, negate: false);
-            if (TensorPrimitives.Min(values) is var min && !(-min <= _negatedSmallest!.Threshold)) _negatedSmallest.Add(values, negate: true);
+        /// <summary>
+        /// One vectorized pass for both tails: a block of values is looked at one by one only when one of
+        /// them beats a tail's threshold, which after the first runs is rare, so the pass runs at memory speed.
+        /// </summary>
+        private static void Scan(ReadOnlySpan<float> values, LargestValues largest, LargestValues negatedSmallest)
+        {
+            int width = Vector<float>.Count, i = 0;
+            var high = new Vector<float>(largest.Threshold);
+            var low = new Vector<float>(-negatedSmallest.Threshold);
+            for (; i + width <= values.Length; i += width)
+            {
+                var block = new Vector<float>(values.Slice(i, width));
+
+                // NaN compares false both ways, so a block of NaNs is skipped here and never enters a tail.
+                if (Vector.EqualsAll(Vector.GreaterThan(block, high) | Vector.LessThan(block, low), Vector<int>.Zero)) continue;
+                largest.Add(values.Slice(i, width), negate: false);
+                negatedSmallest.Add(values.Slice(i, width), negate: true);
+                high = new Vector<float>(largest.Threshold);
+                low = new Vector<float>(-negatedSmallest.Threshold);
+            }
+
+            largest.Add(values[i..], negate: false);
+            negatedSmallest.Add(values[i..], negate: true);
         }
     }
 }
