@@ -82,6 +82,7 @@ internal sealed class AccuracyControlLoop
         var reverted = new List<AccuracyControlRevertedOp>();
         var excluded = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         List<(RankedLayer Layer, int Rank)>? ranking = null;
+        List<QuantizedOp>? stalled = null; // what was left of a ranking that stopped paying: its head is ranked again
         int stale = 0;
         int rankings = 0, rankedVariants = 0, candidatesInRanking = 0, evaluations = 0;
         long rankedSampleRuns = 0;
@@ -111,16 +112,21 @@ internal sealed class AccuracyControlLoop
 
             if (ranking is not { Count: > 0 })
             {
+                // A ranking that stalled is re-ranked at its head only, in the current model: ops far down
+                // it mattered little before and re-ranking them all would cost a full ranking again.
+                var (toRank, unrankedTail) = ToRank(candidates, stalled, ReRankHead);
+                stalled = null;
                 var started = _clock.Elapsed;
-                var subset = RankingSubset(baseline, WithOutputErrors(current), RankingSamples(_options.RankingSubsetSize, _evaluator.Count, candidates.Count));
+                var subset = RankingSubset(baseline, WithOutputErrors(current), RankingSamples(_options.RankingSubsetSize, _evaluator.Count, toRank.Count));
                 var cache = subset.ToDictionary(i => i, _evaluator.Load);
-                var stage = $"Ranking {candidates.Count} ops on {subset.Length} samples (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)";
-                ranking = LayerRanker.Rank(calibrated, current.Preset, current.Reverted, candidates, _evaluator, subset, i => cache[i], _options.Parallelism, Steps(stage, candidates.Count), _ct)
-                    .Select((layer, k) => (layer, k + 1)).ToList();
+                var stage = $"Ranking {toRank.Count} ops on {subset.Length} samples (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)";
+                var ranked = LayerRanker.Rank(calibrated, current.Preset, current.Reverted, toRank, _evaluator, subset, i => cache[i], _options.Parallelism, Steps(stage, toRank.Count), _ct);
+                var unranked = unrankedTail.Select(op => new RankedLayer(op, double.NaN, double.NaN));
+                ranking = ranked.Concat(unranked).Select((layer, k) => (layer, k + 1)).ToList();
                 rankings++;
-                rankedVariants += candidates.Count;
-                rankedSampleRuns += (long)candidates.Count * subset.Length;
-                candidatesInRanking = candidates.Count;
+                rankedVariants += toRank.Count;
+                rankedSampleRuns += (long)toRank.Count * subset.Length;
+                candidatesInRanking = ranking.Count;
                 rankingSeconds += (_clock.Elapsed - started).TotalSeconds;
             }
 
@@ -138,6 +144,7 @@ internal sealed class AccuracyControlLoop
             stale = trial.Drop < current.Drop ? 0 : stale + 1;
             if (stale >= StaleAfter)
             {
+                stalled = ranking.Select(r => r.Layer.Op).ToList();
                 ranking = null;
                 stale = 0;
             }
@@ -205,6 +212,20 @@ internal sealed class AccuracyControlLoop
     /// </summary>
     /// <summary>Steps in a row that did not reduce the drop after which the ops are ranked again.</summary>
     private const int StaleAfter = 3;
+
+    /// <summary>How many ops of a stalled ranking's remainder are ranked again.</summary>
+    private const int ReRankHead = 24;
+
+    /// <summary>
+    /// The ops a ranking evaluates: every candidate, or after a stalled ranking the first <paramref name="head"/>
+    /// still-candidate ops of what was left of it; the rest of that remainder follows them unranked, in its old order.
+    /// </summary>
+    internal static (List<T> ToRank, List<T> Unranked) ToRank<T>(IReadOnlyList<T> candidates, IReadOnlyList<T>? stalled, int head)
+    {
+        var remaining = candidates.ToHashSet();
+        var tail = stalled?.Where(remaining.Contains).ToList() ?? [];
+        return tail.Count == 0 ? (candidates.ToList(), []) : (tail.Take(head).ToList(), tail.Skip(head).ToList());
+    }
 
     /// <summary>A ranking may cost at most this many evaluations of the validation set.</summary>
     private const int RankingBudget = 25;

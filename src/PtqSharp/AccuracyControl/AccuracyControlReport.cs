@@ -126,7 +126,7 @@ public sealed record AccuracyControlReport
         s.AppendLine(c, $"Reverted to float ({Reverted.Count} of {Quantization.QuantizableOps} quantizable ops):");
         foreach (var r in Reverted)
         {
-            s.AppendLine(c, $"  {r.Name} ({r.OpType}): iteration {r.Iteration}, ranked {r.Rank} of {r.Candidates}, ranking-subset score {Format(r.RankingScore)}");
+            s.AppendLine(c, $"  {r.Name} ({r.OpType}): iteration {r.Iteration}, ranked {r.Rank} of {r.Candidates}, ranking-subset score {(double.IsNaN(r.RankingScore) ? "- (below the re-ranked head)" : Format(r.RankingScore))}");
         }
 
         if (Reverted.Count == 0) s.AppendLine("  none");
