@@ -83,7 +83,7 @@ internal sealed class AccuracyControlLoop
         var excluded = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         List<(RankedLayer Layer, int Rank)>? ranking = null;
         List<QuantizedOp>? stalled = null; // what was left of a ranking that stopped paying: its head is ranked again
-        int stale = 0;
+        int stale = 0, step = 1;
         int rankings = 0, rankedVariants = 0, candidatesInRanking = 0, evaluations = 0;
         long rankedSampleRuns = 0;
         double rankingSeconds = 0;
@@ -130,17 +130,22 @@ internal sealed class AccuracyControlLoop
                 rankingSeconds += (_clock.Elapsed - started).TotalSeconds;
             }
 
-            var (pick, rank) = ranking[0];
-            ranking.RemoveAt(0);
-            var node = pick.Op.Node;
+            // Steps grow while they pay (1, 2, 4, ... ops of the ranking at once), so a model whose error is
+            // spread over many ops reaches the bound in a few evaluations; a step back starts again from one.
+            var picks = ranking.Take(step).ToList();
+            ranking.RemoveRange(0, picks.Count);
+            var nodes = picks.Select(p => p.Layer.Op.Node).ToList();
             evaluations++;
-            var trial = Evaluate(calibrated, baseline, current.Preset, [.. current.Reverted, node],
-                $"Iteration {_iterations.Count}: {node.Name} to float (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)");
+            var trial = Evaluate(calibrated, baseline, current.Preset, [.. current.Reverted, .. nodes],
+                $"Iteration {_iterations.Count}: {Describe(nodes)} to float (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)");
 
             // Keep a step unless the drop grew. The ranking stays in use (rank once, revert in ranked
             // order, step back) until it runs out or StaleAfter steps in a row did not reduce the drop.
             bool kept = trial.Drop <= current.Drop;
-            Record($"revert {node.Name} ({node.OpType})", trial, kept);
+            Record($"revert {Describe(nodes)}", trial, kept);
+            if (!kept && picks.Count > 1) ranking.InsertRange(0, picks); // tried again one by one
+            else if (!kept) excluded.Add(nodes[0]);
+
             stale = trial.Drop < current.Drop ? 0 : stale + 1;
             if (stale >= StaleAfter)
             {
@@ -151,12 +156,30 @@ internal sealed class AccuracyControlLoop
 
             if (!kept)
             {
-                excluded.Add(node);
+                step = 1;
                 continue;
             }
 
+            // A step of several ops that meets the bound may have reverted more than it needed: halve it while the bound still holds.
+            while (picks.Count > 1 && trial.Drop <= _options.MaxDrop && evaluations < _options.MaxIterations)
+            {
+                var half = picks.Take(picks.Count / 2).ToList();
+                evaluations++;
+                var smaller = Evaluate(calibrated, baseline, current.Preset, [.. current.Reverted, .. half.Select(p => p.Layer.Op.Node)],
+                    $"Iteration {_iterations.Count}: only {half.Count} of those {picks.Count} to float");
+                bool enough = smaller.Drop <= _options.MaxDrop;
+                Record($"revert only the first {half.Count} of those {picks.Count}", smaller, enough);
+                if (!enough) break;
+                picks = half;
+                trial = smaller;
+            }
+
+            step = trial.Drop < current.Drop ? Math.Min(step * 2, MaxStep) : 1;
             current = trial;
-            reverted.Add(new AccuracyControlRevertedOp(node.Name, node.OpType, _iterations[^1].Number, rank, candidatesInRanking, pick.Score));
+            foreach (var (pick, rank) in picks)
+            {
+                reverted.Add(new AccuracyControlRevertedOp(pick.Op.Node.Name, pick.Op.Node.OpType, _iterations[^1].Number, rank, candidatesInRanking, pick.Score));
+            }
         }
 
         // Only steps that did not raise the drop are kept, so the current model is the best one found.
@@ -212,6 +235,12 @@ internal sealed class AccuracyControlLoop
     /// </summary>
     /// <summary>Steps in a row that did not reduce the drop after which the ops are ranked again.</summary>
     private const int StaleAfter = 3;
+
+    /// <summary>The most ops one step reverts at once.</summary>
+    private const int MaxStep = 8;
+
+    private static string Describe(IReadOnlyList<NodeProto> nodes) =>
+        nodes.Count == 1 ? $"{nodes[0].Name} ({nodes[0].OpType})" : $"{nodes.Count} ops ({string.Join(", ", nodes.Select(n => n.Name))})";
 
     /// <summary>How many ops of a stalled ranking's remainder are ranked again.</summary>
     private const int ReRankHead = 24;

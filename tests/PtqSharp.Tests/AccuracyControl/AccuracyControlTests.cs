@@ -123,6 +123,31 @@ public class AccuracyControlTests
         Assert.Equal(0.94, report.FinalScore, 9);
     }
 
+    [Fact]
+    public void Steps_grow_while_they_pay_and_a_step_that_overshoots_the_bound_is_halved()
+    {
+        // Each Conv in float is worth 0.02 and nothing else matters: FP32 scores 0.98, and a drop of 0.03 needs three of the four Convs.
+        double Validate(OnnxModel model, Dataset d)
+        {
+            var m = model.Proto;
+            return 0.9 + 0.02 * m.Graph.Node.Count(n => n.OpType == "Conv" && !m.Graph.Node.Any(p => p.OpType == "DequantizeLinear" && p.Output[0] == n.Input[1]));
+        }
+
+        var result = Quantizer.QuantizeWithAccuracyControl(Model, Calibration, Validation, Validate,
+            new AccuracyControlOptions { MaxDrop = 0.03, RankingSubsetSize = 50 }, Quantization);
+        var report = result.Report;
+
+        Assert.True(report.BoundMet, report.ToText());
+        Assert.True(report.Reverted.Count == 3, report.ToText());
+        Assert.Equal(["Conv", "Conv", "Conv"], report.Reverted.Select(r => r.OpType));
+        Assert.Equal(0.96, report.FinalScore, 9);
+        // One op, then two at once; one of those two alone misses the bound, so both stay reverted.
+        Assert.Equal([true, true, true, false], report.Iterations.Select(i => i.Kept));
+        Assert.StartsWith("revert 2 ops", report.Iterations[2].Action);
+        Assert.Equal("revert only the first 1 of those 2", report.Iterations[3].Action);
+        Assert.Equal(1, report.Rankings);
+    }
+
     [Theory]
     [InlineData(300, 500, 7, 300)] // the sample: the asked size
     [InlineData(300, 100, 141, 17)] // MobileNetV3-Large on 100 samples: 25 validation sets' worth
