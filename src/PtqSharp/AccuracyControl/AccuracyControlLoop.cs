@@ -130,8 +130,8 @@ internal sealed class AccuracyControlLoop
                 rankingSeconds += (_clock.Elapsed - started).TotalSeconds;
             }
 
-            // Steps grow while they pay (1, 2, 4, ... ops of the ranking at once), so a model whose error is
-            // spread over many ops reaches the bound in a few evaluations; a step back starts again from one.
+            // A step reverts the next few ops of the ranking at once when the drop is spread thin (see below),
+            // so such a model reaches the bound in a few evaluations; a step back starts again from one op.
             var picks = ranking.Take(step).ToList();
             ranking.RemoveRange(0, picks.Count);
             var nodes = picks.Select(p => p.Layer.Op.Node).ToList();
@@ -160,21 +160,10 @@ internal sealed class AccuracyControlLoop
                 continue;
             }
 
-            // A step of several ops that meets the bound may have reverted more than it needed: halve it while the bound still holds.
-            while (picks.Count > 1 && trial.Drop <= _options.MaxDrop && evaluations < _options.MaxIterations)
-            {
-                var half = picks.Take(picks.Count / 2).ToList();
-                evaluations++;
-                var smaller = Evaluate(calibrated, baseline, current.Preset, [.. current.Reverted, .. half.Select(p => p.Layer.Op.Node)],
-                    $"Iteration {_iterations.Count}: only {half.Count} of those {picks.Count} to float");
-                bool enough = smaller.Drop <= _options.MaxDrop;
-                Record($"revert only the first {half.Count} of those {picks.Count}", smaller, enough);
-                if (!enough) break;
-                picks = half;
-                trial = smaller;
-            }
-
-            step = trial.Drop < current.Drop ? Math.Min(step * 2, MaxStep) : 1;
+            // The next step aims at half of the ops the remaining gap still needs at this step's gain per op:
+            // large early gains keep steps small, a drop spread thin over many ops makes them grow.
+            double gainPerOp = (current.Drop - trial.Drop) / picks.Count;
+            step = gainPerOp > 0 ? (int)Math.Clamp(Math.Ceiling((trial.Drop - _options.MaxDrop) / gainPerOp / 2), 1, MaxStep) : 1;
             current = trial;
             foreach (var (pick, rank) in picks)
             {
