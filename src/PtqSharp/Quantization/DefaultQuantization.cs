@@ -21,6 +21,7 @@ internal static class DefaultQuantization
     {
         options.Validate();
         if (data.Count == 0) ThrowHelper.Throw("The calibration dataset is empty.");
+        ThrowIfQuantized(original);
 
         // Match the ignored scope against the user's node names, before folding removes any.
         var ignored = IgnoredScopeMatcher.Create(options.IgnoredScope, original.Graph);
@@ -69,5 +70,18 @@ internal static class DefaultQuantization
         if (options.ModelType != ModelType.Transformer) return rules;
         var weighted = rules.Operations.Where(kv => OperatorMetatypes.All.TryGetValue(kv.Key, out var m) && m.Weight is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
         return rules with { Operations = weighted };
+    }
+
+    /// <summary>
+    /// A QDQ or QOperator model quantized again would stack a second set of quantizers on integer
+    /// tensors and come out damaged: refuse it, naming a node that shows it.
+    /// </summary>
+    private static void ThrowIfQuantized(ModelProto model)
+    {
+        var quantized = model.Graph.Node.FirstOrDefault(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" or "DynamicQuantizeLinear" || OperatorMetatypes.IntegerKernels.Contains(n.OpType));
+        if (quantized is not null)
+        {
+            ThrowHelper.Throw($"The model is already quantized: node '{quantized.Name}' is a {quantized.OpType}. Give PtqSharp the FP32 or FP16 model it was made from.");
+        }
     }
 }
