@@ -114,10 +114,11 @@ internal sealed class AccuracyControlLoop
             {
                 // A ranking that stalled is re-ranked at its head only, in the current model: ops far down
                 // it mattered little before and re-ranking them all would cost a full ranking again.
+                bool head = stalled?.Any(candidates.Contains) == true;
                 var (toRank, unrankedTail) = ToRank(candidates, stalled, ReRankHead);
                 stalled = null;
                 var started = _clock.Elapsed;
-                var subset = RankingSubset(baseline, WithOutputErrors(current), RankingSamples(_options.RankingSubsetSize, _evaluator.Count, toRank.Count));
+                var subset = RankingSubset(baseline, WithOutputErrors(current), RankingSamples(_options.RankingSubsetSize, _evaluator.Count, toRank.Count, head ? ReRankingBudget : RankingBudget));
                 var cache = subset.ToDictionary(i => i, _evaluator.Load);
                 var stage = $"Ranking {toRank.Count} ops on {subset.Length} samples (drop {current.Drop:0.0000}, {current.Reverted.Count} in float)";
                 var ranked = LayerRanker.Rank(calibrated, current.Preset, current.Reverted, toRank, _evaluator, subset, i => cache[i], _options.Parallelism, Steps(stage, toRank.Count), _ct);
@@ -248,13 +249,16 @@ internal sealed class AccuracyControlLoop
     /// <summary>A ranking may cost at most this many evaluations of the validation set.</summary>
     private const int RankingBudget = 25;
 
+    /// <summary>A re-ranking of a stalled ranking's head may cost at most this many.</summary>
+    private const int ReRankingBudget = 8;
+
     /// <summary>
     /// Samples a ranking runs each variant on: the asked subset size, unless ranking every candidate on
-    /// it would cost more than <see cref="RankingBudget"/> evaluations of the validation set (small
+    /// it would cost more than <paramref name="budget"/> evaluations of the validation set (small
     /// validation sets, many ops); never fewer than 16.
     /// </summary>
-    internal static int RankingSamples(int asked, int validation, int candidates) =>
-        Math.Min(Math.Min(asked, validation), Math.Max(16, RankingBudget * validation / Math.Max(1, candidates)));
+    internal static int RankingSamples(int asked, int validation, int candidates, int budget = RankingBudget) =>
+        Math.Min(Math.Min(asked, validation), Math.Max(16, budget * validation / Math.Max(1, candidates)));
 
     internal static int[] RankingSubset(Evaluation baseline, Evaluation quantized, int size) =>
         Enumerable.Range(0, quantized.Nmse.Length)

@@ -172,6 +172,9 @@ public class AccuracyControlTests
         (toRank, unranked) = AccuracyControlLoop.ToRank(candidates, [42], head: 3); // nothing left of it: every candidate again
         Assert.Equal(candidates, toRank);
         Assert.Empty(unranked);
+
+        // And a head re-ranking has a smaller budget: 24 ops on 100 validation samples get 33 samples each, 8 sets' worth.
+        Assert.Equal(33, AccuracyControlLoop.RankingSamples(300, 100, 24, budget: 8));
     }
 
     [Fact]
