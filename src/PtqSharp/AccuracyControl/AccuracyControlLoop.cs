@@ -8,8 +8,9 @@ namespace PtqSharp.AccuracyControl;
 
 /// <summary>
 /// POT's AccuracyAwareQuantization: Default Quantization, then, while the metric drop exceeds the
-/// bound, revert to float the op whose reversal restores most on the samples that degraded most.
-/// A step that made the drop grow is stepped back; a step that did not help triggers a new ranking.
+/// bound, revert to float the ops whose reversal restores most on the samples that degraded most, in
+/// ranked order, one or several per step. A step that made the drop grow is stepped back; steps that
+/// did not help trigger a new ranking of the ranking's head.
 /// </summary>
 internal sealed class AccuracyControlLoop
 {

@@ -13,6 +13,7 @@ namespace PtqSharp.Quantization;
 /// </summary>
 internal sealed class CalibratedModel
 {
+    private readonly ModelProto _original;
     private readonly ModelProto _preprocessed;
     private readonly GraphIndex _index;
     private readonly QuantizationPlan _plan;
@@ -20,8 +21,9 @@ internal sealed class CalibratedModel
     private readonly IReadOnlyDictionary<string, Smoothing> _smoothed;
     private IReadOnlySet<NodeProto> _keptForSpeed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
 
-    public CalibratedModel(PipelineState state, SampleSplit split, int originalOpset)
+    public CalibratedModel(ModelProto original, PipelineState state, SampleSplit split, int originalOpset)
     {
+        _original = original;
         _preprocessed = state.Model;
         _index = state.Index;
         _plan = state.Plan;
@@ -81,6 +83,9 @@ internal sealed class CalibratedModel
         var parameters = Parameters(preset);
         var effective = FloatFallback.Revert(_plan, _index, floatOps.Concat(_keptForSpeed).Distinct<NodeProto>(ReferenceEqualityComparer.Instance).ToList(),
             op => _keptForSpeed.Contains(op) ? FloatFallback.SpeedReason : FloatFallback.Reason, _keptForSpeed);
+        // When nothing pays off in INT8, the FP32-equivalent model is the one given: the rewritten float graph
+        // can be slower (HardSigmoid spelled out as Add, Clip and Mul).
+        if (Latency is { Outcome: LatencyOutcome.NothingQuantized }) return (_original.Clone(), effective);
         var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters);
         QuantizedTensorMap.Attach(model, tensors.Select(t => _smoothed.TryGetValue(t.Float, out var s)
             ? t with { Float = s.Original, Smoothing = (s.InverseScale, s.Axis) }

@@ -36,7 +36,7 @@ internal static class DefaultQuantization
         QuantizerSelection.CheckConstraints(rules, options.ActivationConstraints, options.WeightConstraints);
         var state = new PipelineState(preprocessed, rules, options, ignored, presets);
         QuantizationPipeline.Default(options).Run(state, engine);
-        var calibrated = new CalibratedModel(state, split, originalOpset);
+        var calibrated = new CalibratedModel(original, state, split, originalOpset);
 
         // Timed on written models, so after the pipeline: it decides which ops every model built from here keeps in float.
         // Only for devices that run here: this CPU's timings say nothing about a GPU, an NPU or GNA.
