@@ -23,10 +23,13 @@ public class LatencyAwareTests
 
         public List<int> Timed { get; } = [];
 
+        /// <summary>From this comparison on (1-based), FP32 (the first model) measures 3x slower: a noisy machine's second opinion.</summary>
+        public int? Fp32SlowFrom { get; init; }
+
         public IReadOnlyList<LatencyResult> Time(IReadOnlyList<ModelProto> models)
         {
             Timed.Add(models.Count);
-            return models.Select(m => Cost(m) / 1000).Select(ms => new LatencyResult(0, 1, 1, 20, ms, ms, ms)).ToList();
+            return models.Select((m, k) => Cost(m) / 1000 * (k == 0 && Timed.Count >= Fp32SlowFrom ? 3 : 1)).Select(ms => new LatencyResult(0, 1, 1, 20, ms, ms, ms)).ToList();
         }
 
         public ModelProfile Profile(ModelProto model) =>
@@ -59,10 +62,18 @@ public class LatencyAwareTests
         return model;
     }
 
-    private static CalibratedModel Calibrate(ModelProto model, CostProbe probe, LatencyAwareOptions? latency = null) =>
+    private static CalibratedModel Calibrate(ModelProto model, CostProbe probe, LatencyAwareOptions? latency = null, List<string>? stages = null) =>
         DefaultQuantization.Calibrate(model, RandomData.Samples(24, [1, 4, 8, 8], scale: 2f),
             new QuantizationOptions { SubsetSize = 20, HoldOutSize = 4, LatencyAware = latency ?? new LatencyAwareOptions() },
-            [QuantizationPreset.Performance], null, default, probe);
+            [QuantizationPreset.Performance], stages is null ? null : new Stages(stages), default, probe);
+
+    private sealed class Stages(List<string> stages) : IProgress<QuantizationProgress>
+    {
+        public void Report(QuantizationProgress value)
+        {
+            if (stages.LastOrDefault() != value.Stage) stages.Add(value.Stage);
+        }
+    }
 
     private static bool IntegerConv(ModelProto m, string name)
     {
@@ -109,9 +120,11 @@ public class LatencyAwareTests
     public void When_no_variant_beats_fp32_every_op_stays_float_and_the_model_is_written_only_on_request()
     {
         var probe = new CostProbe(new Dictionary<string, double> { ["conv1"] = 30, ["conv2"] = 30, ["conv3"] = 30 });
-        var calibrated = Calibrate(ThreeConvs(), probe);
+        var stages = new List<string>();
+        var calibrated = Calibrate(ThreeConvs(), probe, stages: stages);
         var report = calibrated.Latency!;
         Assert.Equal(LatencyOutcome.NothingQuantized, report.Outcome);
+        Assert.Equal("Latency-aware: confirming that no INT8 variant is faster (1 thread)", stages.Last(s => s.StartsWith("Latency-aware", StringComparison.Ordinal)));
         Assert.Equal(3, report.OpsInFloat);
         Assert.True(probe.Timed.Count >= 2, "the biggest losers were tried in float before giving up");
 
@@ -124,6 +137,11 @@ public class LatencyAwareTests
         Assert.False(File.Exists(path));
 
         new QuantizationResult(result.Model, result.Report, allowFloatModel: true).Save(path);
+
+        // That last comparison confirmed the verdict; had it found INT8 faster, the INT8 model would be kept.
+        var noisy = new CostProbe(new Dictionary<string, double> { ["conv1"] = 30, ["conv2"] = 30, ["conv3"] = 30 }) { Fp32SlowFrom = probe.Timed.Count };
+        Assert.NotEqual(LatencyOutcome.NothingQuantized, Calibrate(ThreeConvs(), noisy).Latency!.Outcome);
+        Assert.Equal(probe.Timed.Count, noisy.Timed.Count);
         Assert.Equal(ThreeConvs(), OnnxModelIO.Load(path)); // the model as given, not the preprocessed float graph
     }
 
