@@ -121,7 +121,7 @@ if (args is ["accuracy-aware"])
 {
     Console.WriteLine($"PtqSharp Accuracy-aware Quantization benchmark, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
     var validationDir = Path.Combine(sampleDir, "validation");
-    foreach (var (name, maxDrop) in new[] { ("sample", 1e-4), ("resnet18", 0.002) })
+    foreach (var (name, maxDrop) in new[] { ("sample", 2e-5), ("resnet18", 0.001) })
     {
         var (path, prep) = models[name];
         Console.WriteLine();
