@@ -40,11 +40,17 @@ internal sealed class IgnoredScopeMatcher
             Regex regex;
             try
             {
-                regex = new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant);
+                // The linear-time engine: a pattern from a config file cannot hang the run by catastrophic backtracking.
+                regex = new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             }
             catch (ArgumentException e)
             {
                 errors.Add($"ignored pattern '{pattern}' is not a valid regular expression: {e.Message}");
+                continue;
+            }
+            catch (NotSupportedException)
+            {
+                errors.Add($"ignored pattern '{pattern}' uses a construct PtqSharp's linear-time regular expressions do not support (backreferences, lookarounds, atomic groups); rewrite it without");
                 continue;
             }
 

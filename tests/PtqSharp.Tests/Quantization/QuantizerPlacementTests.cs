@@ -119,4 +119,17 @@ public class QuantizerPlacementTests
         var t = Assert.Throws<PtqException>(() => Plan(ConvReluPoolConv(), new IgnoredScope { Types = ["Softmax"] }));
         Assert.Contains("Softmax", t.Message);
     }
+
+    [Fact]
+    public void Ignored_patterns_match_in_linear_time_and_refuse_backtracking_only_constructs()
+    {
+        // (a+)+b against 40 a's and no b takes a backtracking engine about 2^40 steps.
+        var b = new GraphBuilder().Input("x", 1, 3, 8, 8).Output("y", 1, 4, 8, 8);
+        b.Conv(new string('a', 40), "x", 3, 4);
+        var e = Assert.Throws<PtqException>(() => Plan(b, new IgnoredScope { Patterns = ["(a+)+b"] }));
+        Assert.Contains("'(a+)+b' matches no node name", e.Message);
+
+        var lookaround = Assert.Throws<PtqException>(() => Plan(ConvReluPoolConv(), new IgnoredScope { Patterns = ["conv(?=2)."] }));
+        Assert.Contains("'conv(?=2).' uses a construct", lookaround.Message);
+    }
 }
