@@ -42,10 +42,7 @@ public sealed class ImageFolderDataset : LabeledDataset
             ThrowHelper.Throw($"Data folder '{folder}' does not exist.");
         }
 
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => Extensions.Contains(Path.GetExtension(f)))
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .ToList();
+        var files = DataFiles.Enumerate(folder, f => Extensions.Contains(Path.GetExtension(f)));
         if (files.Count == 0)
         {
             ThrowHelper.Throw($"Data folder '{folder}' holds no images (.jpg, .jpeg, .png, .bmp).");

@@ -12,10 +12,7 @@ public sealed class NumpyFolderDataset : Dataset
     public NumpyFolderDataset(string folder)
     {
         if (!Directory.Exists(folder)) ThrowHelper.Throw($"Data folder '{folder}' does not exist.");
-        _files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .ToList();
+        _files = DataFiles.Enumerate(folder, IsNumpy);
         if (_files.Count == 0) ThrowHelper.Throw($"Data folder '{folder}' holds no .npy or .npz files.");
     }
 
@@ -32,7 +29,7 @@ public sealed class NumpyFolderDataset : Dataset
     }
 
     /// <summary>True if the folder holds .npy/.npz files (and so should be read as NumPy data, not images).</summary>
-    public static bool Holds(string folder) =>
-        Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.np?", SearchOption.AllDirectories)
-            .Any(f => f.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".npz", StringComparison.OrdinalIgnoreCase));
+    public static bool Holds(string folder) => Directory.Exists(folder) && DataFiles.Enumerate(folder, IsNumpy).Count > 0;
+
+    private static bool IsNumpy(string name) => name.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".npz", StringComparison.OrdinalIgnoreCase);
 }

@@ -14,6 +14,9 @@ internal static class OnnxModelIO
             ThrowHelper.Throw($"Model file '{path}' does not exist.");
         }
 
+        // A FIFO or a device shows as an empty file; opening one could block forever.
+        if (new FileInfo(path).Length == 0) ThrowHelper.Throw($"Model file '{path}' is empty, or not a regular file (a FIFO or device): give the path of an .onnx file.");
+
         ModelProto model;
         using (var stream = File.OpenRead(path))
         {
