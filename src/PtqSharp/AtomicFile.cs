@@ -1,8 +1,9 @@
 namespace PtqSharp;
 
 /// <summary>
-/// Writes to a temporary file beside the target and moves it into place, so a failure leaves either
-/// the old file or nothing, never half a file.
+/// Writes to a temporary file beside the target, flushes it to disk and moves it into place, so a
+/// failure leaves either the old file or nothing, never half a file; the temporary file is removed on
+/// any error or cancellation.
 /// </summary>
 internal static class AtomicFile
 {
@@ -17,6 +18,9 @@ internal static class AtomicFile
             using (var stream = File.Create(temp))
             {
                 write(stream);
+
+                // On disk before the rename, so a crash cannot leave the new name on an empty file.
+                if (stream.CanWrite) stream.Flush(flushToDisk: true);
             }
 
             File.Move(temp, full, overwrite: true);
@@ -30,7 +34,7 @@ internal static class AtomicFile
     public static void WriteAllText(string path, string text) =>
         Write(path, stream =>
         {
-            using var writer = new StreamWriter(stream);
+            using var writer = new StreamWriter(stream, leaveOpen: true);
             writer.Write(text);
         });
 }

@@ -21,6 +21,8 @@ internal static class DebugCommand
         {
             var settings = data.Apply(r, new QuantizeSettings());
             var folder = settings.Data ?? throw new PtqException("--data is required: samples to compare the two models on.");
+            var csvPath = r.GetValue(csv) ?? LayerReportPrinter.CsvPathBeside(r.GetValue(quantized)!);
+            OutputGuard.Check([("--csv", csvPath)], [("the --model", r.GetValue(model)), ("the --quantized model", r.GetValue(quantized)), ("the --data folder", folder)]);
             var original = OnnxModel.Load(r.GetValue(model)!);
             var qdq = OnnxModel.Load(r.GetValue(quantized)!);
             var dataset = DataSources.Open(folder, () => settings.Preprocessing.ResolveFor(original));
@@ -30,7 +32,7 @@ internal static class DebugCommand
                 p.Report(new($"Comparing tensors on {count} samples", 0, 1));
                 return LayerErrorReport.Compute(original, qdq, dataset, Enumerable.Range(0, count).ToList());
             });
-            LayerReportPrinter.Print(report, r.GetValue(csv) ?? LayerReportPrinter.CsvPathBeside(r.GetValue(quantized)!));
+            LayerReportPrinter.Print(report, csvPath);
             return ExitCodes.Success;
         }));
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using PtqSharp.AccuracyControl;
 using PtqSharp.Cli.Config;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
@@ -34,7 +35,7 @@ internal static class QuantizeCommand
                 return ExitCodes.Success;
             }
 
-            return Run(s);
+            return Run(s, r.GetValue(config));
         }));
         return command;
     }
@@ -62,15 +63,16 @@ internal static class QuantizeCommand
         };
     }
 
-    private static int Run(QuantizeSettings s)
+    private static int Run(QuantizeSettings s, string? configPath)
     {
         string modelPath = s.Model ?? throw new PtqException("No model: give --model, or model.model in the --config file.");
         string dataPath = s.Data ?? throw new PtqException("No calibration data: give --data, or engine.data_source in the --config file.");
         string outputPath = s.Output ?? throw new PtqException("No output path: give --output, or model.output in the --config file.");
-        if (Path.GetFullPath(modelPath) == Path.GetFullPath(outputPath))
-        {
-            throw new PtqException($"--output '{outputPath}' is the input model; choose another path so the original is kept.");
-        }
+        var outputs = new List<(string, string)> { ("--output", outputPath) };
+        if (s.AccuracyAware) outputs.AddRange(AccuracyControlResult.PathsFor(outputPath).Skip(1).Select(p => ("the accuracy-aware companion file", p)));
+        if (s.LayerReport) outputs.Add(("the --report CSV", LayerReportPrinter.CsvPathBeside(outputPath)));
+        OutputGuard.Check(outputs, [("the --model", modelPath), ("the --data folder", dataPath), ("the --validation data", s.Validation),
+            ("the --labels file", s.Labels), ("the --hardware-config file", s.HardwareConfig), ("the --config file", configPath)]);
 
         var options = s.HardwareConfig is { } rulesPath ? s.Quantization with { HardwareConfig = HardwareConfig.Load(rulesPath) } : s.Quantization;
         options = WithinRules(options);

@@ -33,12 +33,22 @@ public sealed class AccuracyControlResult
     /// <returns>The paths written, final model first.</returns>
     public IReadOnlyList<string> SaveAll(string path)
     {
+        var paths = PathsFor(path);
+        Save(paths[0]);
+        FullyQuantizedModel.Save(paths[1]);
+        AtomicFile.WriteAllText(paths[2], Report.ToText());
+        AtomicFile.WriteAllText(paths[3], Report.ToJson());
+        return paths;
+    }
+
+    /// <summary>
+    /// The files <see cref="SaveAll"/> writes for <paramref name="path"/>, final model first, then the fully
+    /// quantized model and the text and JSON reports: for checking them against the inputs before any work.
+    /// </summary>
+    /// <param name="path">Where the final model goes.</param>
+    public static IReadOnlyList<string> PathsFor(string path)
+    {
         var stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path));
-        string full = stem + ".fully-quantized.onnx", text = stem + ".accuracy.txt", json = stem + ".accuracy.json";
-        Save(path);
-        FullyQuantizedModel.Save(full);
-        AtomicFile.WriteAllText(text, Report.ToText());
-        AtomicFile.WriteAllText(json, Report.ToJson());
-        return [Path.GetFullPath(path), full, text, json];
+        return [Path.GetFullPath(path), stem + ".fully-quantized.onnx", stem + ".accuracy.txt", stem + ".accuracy.json"];
     }
 }

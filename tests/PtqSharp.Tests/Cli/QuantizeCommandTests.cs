@@ -8,6 +8,7 @@ public class QuantizeCommandTests
 {
     private static readonly string Model = TestPaths.SampleModel;
     private static readonly string Calibration = Path.Combine(TestPaths.Sample, "calibration");
+    private static readonly string Validation = Path.Combine(TestPaths.Sample, "validation");
 
     private static (int Code, string Output, string OutPath) Quantize(params string[] extra)
     {
@@ -97,8 +98,42 @@ public class QuantizeCommandTests
         var before = File.ReadAllBytes(copy);
         var (code, output) = CliRunner.Run("quantize", "--model", copy, "--output", copy, "--data", Calibration);
         Assert.Equal(2, code);
-        Assert.Contains("is the input model", output);
+        Assert.Contains("--output", output);
+        Assert.Contains("is the --model", output);
         Assert.Equal(before, File.ReadAllBytes(copy));
+    }
+
+    [Fact]
+    public void Outputs_reaching_an_input_through_a_link_a_companion_name_or_a_data_folder_are_refused_before_any_work()
+    {
+        var dir = TestPaths.NewTempDir();
+        var model = Path.Combine(dir, "m.fully-quantized.onnx");
+        File.Copy(Model, model);
+        var before = File.ReadAllBytes(model);
+        var link = Path.Combine(TestPaths.NewTempDir(), "link.onnx");
+        File.CreateSymbolicLink(link, model);
+
+        // Through a link to the model.
+        var (code, output) = CliRunner.Run("quantize", "--model", model, "--output", link, "--data", Calibration, "--latency-aware", "false");
+        Assert.Equal(2, code);
+        Assert.Contains("is the --model", output);
+
+        // A companion file of accuracy-aware quantization named like the model: m.onnx writes m.fully-quantized.onnx.
+        (code, output) = CliRunner.Run("quantize", "--model", model, "--output", Path.Combine(dir, "m.onnx"), "--data", Calibration,
+            "--method", "accuracy-aware", "--validation", Validation, "--latency-aware", "false");
+        Assert.Equal(2, code);
+        Assert.Contains("the accuracy-aware companion file", output);
+
+        // Inside the calibration folder.
+        var data = TestPaths.NewTempDir();
+        foreach (var f in Directory.GetFiles(Calibration).Take(5)) File.Copy(f, Path.Combine(data, Path.GetFileName(f)));
+        (code, output) = CliRunner.Run("quantize", "--model", model, "--output", Path.Combine(data, "out.onnx"), "--data", data, "--latency-aware", "false");
+        Assert.Equal(2, code);
+        Assert.Contains("is inside the --data folder", output);
+
+        Assert.Equal(before, File.ReadAllBytes(model));
+        Assert.False(File.Exists(Path.Combine(dir, "m.onnx")));
+        Assert.False(File.Exists(Path.Combine(data, "out.onnx")));
     }
 
     [Fact]
