@@ -12,14 +12,14 @@ internal static class OutputGuard
     /// <param name="inputs">Each file or folder read, with its option; null paths are skipped.</param>
     public static void Check(IEnumerable<(string What, string Path)> outputs, IEnumerable<(string What, string? Path)> inputs)
     {
-        var read = inputs.Where(i => i.Path is not null).Select(i => (i.What, Real: Real(i.Path!), IsFolder: Directory.Exists(i.Path))).ToList();
+        var read = inputs.Where(i => i.Path is not null).Select(i => (i.What, Real: FilePaths.Real(i.Path!), IsFolder: Directory.Exists(i.Path))).ToList();
         foreach (var (what, path) in outputs)
         {
-            var real = Real(path);
+            var real = FilePaths.Real(path);
             foreach (var input in read)
             {
-                bool same = string.Equals(real, input.Real, PathComparison);
-                bool inside = input.IsFolder && real.StartsWith(input.Real + Path.DirectorySeparatorChar, PathComparison);
+                bool same = string.Equals(real, input.Real, FilePaths.Comparison);
+                bool inside = input.IsFolder && !same && FilePaths.IsWithin(real, input.Real);
                 if (same || inside)
                 {
                     throw new PtqException($"{what} '{path}' {(same ? "is" : "is inside")} {input.What} ('{input.Real}'): choose another path so the input is kept.");
@@ -30,23 +30,12 @@ internal static class OutputGuard
         }
     }
 
-    /// <summary>Where a path really leads: full, with the file's and its folders' links followed.</summary>
-    private static string Real(string path)
-    {
-        var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
-        var parent = System.IO.Path.GetDirectoryName(full);
-        string resolvedParent = parent is null ? "" : Real(parent);
-        var candidate = parent is null ? full : System.IO.Path.Combine(resolvedParent, System.IO.Path.GetFileName(full));
-        FileSystemInfo info = Directory.Exists(candidate) ? new DirectoryInfo(candidate) : new FileInfo(candidate);
-        return info.LinkTarget is null ? candidate : Real(info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? candidate);
-    }
-
     private static void ThrowIfNotWritable(string what, string path)
     {
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var existing = folder;
-        while (!Directory.Exists(existing)) existing = System.IO.Path.GetDirectoryName(existing) ?? throw new PtqException($"{what} '{path}': no folder of it exists.");
-        var probe = System.IO.Path.Combine(existing, $".ptq-write-check-{Guid.NewGuid():N}");
+        while (!Directory.Exists(existing)) existing = Path.GetDirectoryName(existing) ?? throw new PtqException($"{what} '{path}': no folder of it exists.");
+        var probe = Path.Combine(existing, $".ptq-write-check-{Guid.NewGuid():N}");
         try
         {
             File.WriteAllBytes(probe, []);
@@ -57,6 +46,4 @@ internal static class OutputGuard
             throw new PtqException($"{what} '{path}': folder '{existing}' cannot be written ({e.Message}); choose a writable folder.", e);
         }
     }
-
-    private static StringComparison PathComparison => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 }

@@ -21,18 +21,34 @@ internal static class ExternalData
                 ThrowHelper.Throw($"Initializer '{tensor.Name}' in '{modelPath}' is stored externally but names no location.");
             }
 
+            // ONNX and ONNX Runtime keep external data beside the model: a location must not lead out of its folder.
             var file = Path.Combine(baseDirectory, location);
+            if (Path.IsPathRooted(location) || !FilePaths.IsWithin(FilePaths.Real(file), FilePaths.Real(baseDirectory)))
+            {
+                ThrowHelper.Throw($"Initializer '{tensor.Name}' of '{modelPath}' names external data '{location}', outside the model's folder; external data must be a file beside the model or below its folder.");
+            }
+
             if (!File.Exists(file))
             {
                 ThrowHelper.Throw($"Initializer '{tensor.Name}' of '{modelPath}' lives in external data file '{file}', which does not exist. Keep the data file next to the model.");
             }
 
-            long offset = entries.TryGetValue("offset", out var o) ? long.Parse(o) : 0;
+            long Field(string key, long otherwise) =>
+                !entries.TryGetValue(key, out var text) ? otherwise
+                : long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
+                : ThrowHelper.Throw<long>($"Initializer '{tensor.Name}' of '{modelPath}': external data {key} '{text}' is not a non-negative whole number.");
+
+            long offset = Field("offset", 0);
             using var stream = File.OpenRead(file);
-            long length = entries.TryGetValue("length", out var l) ? long.Parse(l) : stream.Length - offset;
-            if (offset + length > stream.Length)
+            long length = Field("length", stream.Length - offset);
+            if (offset > stream.Length || length < 0 || offset + length > stream.Length)
             {
-                ThrowHelper.Throw($"External data for initializer '{tensor.Name}' runs past the end of '{file}' (offset {offset}, length {length}, file {stream.Length} bytes): the file is truncated.");
+                ThrowHelper.Throw($"External data for initializer '{tensor.Name}' runs past the end of '{file}' (offset {offset}, length {length}, file {stream.Length} bytes): the file is truncated or the offsets are wrong.");
+            }
+
+            if (length > Array.MaxLength)
+            {
+                ThrowHelper.Throw($"Initializer '{tensor.Name}' of '{modelPath}' holds {length} bytes of external data; tensors over {Array.MaxLength} bytes are not supported yet.");
             }
 
             var bytes = new byte[length];

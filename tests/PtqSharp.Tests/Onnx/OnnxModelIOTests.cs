@@ -54,6 +54,48 @@ public class OnnxModelIOTests
         Assert.Equal(expected, loaded.Graph.Initializer.Single(t => t.Name == tensor.Name).RawData);
     }
 
+    /// <summary>A model in its own folder whose largest initializer points at <paramref name="location"/>; the data file holds the tensor at offset 0.</summary>
+    private static string ModelWithExternalData(string location, string? offset = null, string? dataFile = null)
+    {
+        var dir = TestPaths.NewTempDir();
+        var model = OnnxModelIO.Load(TestPaths.SampleModel);
+        var tensor = model.Graph.Initializer.First(t => t.RawData.Length > 1000);
+        File.WriteAllBytes(dataFile ?? Path.Combine(dir, "weights.bin"), tensor.RawData.ToByteArray());
+        tensor.RawData = ByteString.Empty;
+        tensor.DataLocation = global::Onnx.TensorProto.Types.DataLocation.External;
+        tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "location", Value = location });
+        if (offset is not null) tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "offset", Value = offset });
+        var path = Path.Combine(dir, "model.onnx");
+        OnnxModelIO.Save(model, path);
+        return path;
+    }
+
+    [Fact]
+    public void External_data_outside_the_model_folder_is_never_read()
+    {
+        var secret = Path.Combine(TestPaths.NewTempDir(), "secret.bin");
+        var outside = ModelWithExternalData("../" + Path.GetFileName(Path.GetDirectoryName(secret)) + "/secret.bin", dataFile: secret);
+        Assert.Contains("outside the model's folder", Assert.Throws<PtqException>(() => OnnxModelIO.Load(outside)).Message);
+
+        var absolute = ModelWithExternalData(secret, dataFile: secret);
+        Assert.Contains("outside the model's folder", Assert.Throws<PtqException>(() => OnnxModelIO.Load(absolute)).Message);
+
+        // A link beside the model that leads out of its folder is outside too.
+        var linked = ModelWithExternalData("link.bin", dataFile: secret);
+        File.CreateSymbolicLink(Path.Combine(Path.GetDirectoryName(linked)!, "link.bin"), secret);
+        Assert.Contains("outside the model's folder", Assert.Throws<PtqException>(() => OnnxModelIO.Load(linked)).Message);
+    }
+
+    [Theory]
+    [InlineData("-16", "is not a non-negative whole number")]
+    [InlineData("abc", "is not a non-negative whole number")]
+    [InlineData("99999999", "runs past the end")]
+    public void Bad_external_data_offsets_are_named(string offset, string message)
+    {
+        var e = Assert.Throws<PtqException>(() => OnnxModelIO.Load(ModelWithExternalData("weights.bin", offset)));
+        Assert.Contains(message, e.Message);
+    }
+
     [Fact]
     public void Save_leaves_no_temporary_files_behind()
     {
