@@ -120,11 +120,21 @@ public sealed class ImageFolderDataset : LabeledDataset
 /// <summary>Decodes one image file into a normalised [1,C,H,W] or [1,H,W,C] tensor.</summary>
 internal static class ImageTensor
 {
+    /// <summary>The most pixels one image may declare (about 300 MB decoded).</summary>
+    private const long MaxPixels = 100_000_000;
+
     public static SampleTensor Load(string file, ImagePreprocessing p)
     {
         Image<Rgb24> image;
         try
         {
+            // The header's size is checked before decoding: a tiny file can declare gigapixels.
+            var info = Image.Identify(file) ?? throw new UnknownImageFormatException("unknown image format");
+            if ((long)info.Width * info.Height > MaxPixels)
+            {
+                return ThrowHelper.Throw<SampleTensor>($"Image '{file}' declares {info.Width}x{info.Height} pixels, over the {MaxPixels / 1_000_000} megapixels PtqSharp decodes; resize it first.");
+            }
+
             image = Image.Load<Rgb24>(file);
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)

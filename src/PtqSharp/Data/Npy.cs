@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -8,6 +9,9 @@ namespace PtqSharp.Data;
 /// <summary>Reads NumPy .npy arrays and .npz archives (little-endian, C order).</summary>
 public static partial class Npy
 {
+    /// <summary>The most bytes one array may hold (1 GiB): far above any model input, far below what would exhaust memory.</summary>
+    public const long MaxBytes = 1L << 30;
+
     /// <summary>Reads one .npy array.</summary>
     public static SampleTensor ReadFile(string path)
     {
@@ -16,7 +20,11 @@ public static partial class Npy
     }
 
     /// <summary>Every array of an .npz archive, keyed by its name without the .npy extension.</summary>
-    public static Dictionary<string, SampleTensor> ReadArchive(string path)
+    public static Dictionary<string, SampleTensor> ReadArchive(string path) => ReadArchive(path, MaxBytes);
+
+    /// <param name="path">The .npz file.</param>
+    /// <param name="maxBytes">The most bytes one entry may inflate to.</param>
+    internal static Dictionary<string, SampleTensor> ReadArchive(string path, long maxBytes)
     {
         try
         {
@@ -25,9 +33,21 @@ public static partial class Npy
             foreach (var entry in zip.Entries)
             {
                 var key = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
+                // The declared size is checked first, and no more than it is inflated: a small archive cannot fill memory.
+                if (entry.Length > maxBytes + 4096)
+                {
+                    ThrowHelper.Throw($"'{path}': entry '{entry.FullName}' inflates to {entry.Length} bytes, over the {maxBytes >> 20} MiB a sample may hold.");
+                }
+
                 using var s = entry.Open();
                 using var buffer = new MemoryStream();
-                s.CopyTo(buffer);
+                var chunk = new byte[81920];
+                for (int n; (n = s.Read(chunk)) > 0;)
+                {
+                    if (buffer.Length + n > entry.Length) ThrowHelper.Throw($"'{path}': entry '{entry.FullName}' inflates to more than the {entry.Length} bytes it declares.");
+                    buffer.Write(chunk, 0, n);
+                }
+
                 buffer.Position = 0;
                 result[key] = Read(buffer, $"{path}:{entry.FullName}");
             }
@@ -63,10 +83,29 @@ public static partial class Npy
             }
 
             var shapeText = Shape().Match(header).Groups[1].Value;
-            var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
-            long count = shape.Aggregate(1L, (a, d) => a * d);
-            int width = descr.Length > 2 ? int.Parse(descr[2..]) : 0;
-            var bytes = reader.ReadBytes(checked((int)(count * width)));
+            var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
+                    : ThrowHelper.Throw<long>($"'{source}' has shape ({shapeText}) in its header; dimensions must be non-negative whole numbers."))
+                .ToArray();
+            if (descr.Length < 3 || !int.TryParse(descr[2..], NumberStyles.None, CultureInfo.InvariantCulture, out int width) || width is < 1 or > 8)
+            {
+                return ThrowHelper.Throw<SampleTensor>($"'{source}' has dtype '{descr}' in its header, which PtqSharp does not read; use float32, float16, float64, int64, int32, uint8, int8 or bool.");
+            }
+
+            // Sizes the header declares are checked before anything is allocated: a few bytes cannot ask for gigabytes.
+            long count = 1;
+            foreach (var d in shape) count = d == 0 || count <= MaxBytes / d ? count * d : MaxBytes + 1;
+            if (count * width > MaxBytes)
+            {
+                return ThrowHelper.Throw<SampleTensor>($"'{source}' declares shape [{string.Join("x", shape)}] of {descr}, over the {MaxBytes >> 20} MiB a sample may hold.");
+            }
+
+            if (stream.CanSeek && stream.Length - stream.Position < count * width)
+            {
+                return ThrowHelper.Throw<SampleTensor>($"'{source}' is truncated: shape [{string.Join("x", shape)}] needs {count * width} bytes of data, found {stream.Length - stream.Position}.");
+            }
+
+            var bytes = reader.ReadBytes((int)(count * width));
             if (bytes.Length != count * width)
             {
                 ThrowHelper.Throw($"'{source}' is truncated: shape [{string.Join("x", shape)}] needs {count * width} bytes of data, found {bytes.Length}.");

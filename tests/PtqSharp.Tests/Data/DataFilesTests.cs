@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using System.Text;
 using PtqSharp.Data;
 using PtqSharp.Onnx;
 
 namespace PtqSharp.Tests.Data;
 
-/// <summary>Data folders and model paths from elsewhere: links that loop, empty files, FIFOs.</summary>
+/// <summary>Data folders and model paths from elsewhere: links that loop, empty files, FIFOs, images that declare gigapixels.</summary>
 public class DataFilesTests
 {
     [Fact]
@@ -40,5 +41,37 @@ public class DataFilesTests
         using (var mkfifo = Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
         var e = Assert.Throws<PtqException>(() => OnnxModel.Load(fifo));
         Assert.Contains("not a regular file (a FIFO or device)", e.Message);
+    }
+
+    [Fact]
+    public void An_image_declaring_gigapixels_is_refused_before_decoding()
+    {
+        // A valid PNG signature and IHDR chunk for 20000x20000 RGB, then IEND: 57 bytes that would decode to 1.2 GB.
+        static byte[] Chunk(string type, byte[] data)
+        {
+            byte[] body = [.. Encoding.ASCII.GetBytes(type), .. data];
+            return [.. BigEndian((uint)data.Length), .. body, .. BigEndian(Crc32(body))];
+        }
+
+        static byte[] BigEndian(uint v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+        static uint Crc32(byte[] bytes)
+        {
+            uint crc = 0xFFFFFFFF;
+            foreach (var b in bytes)
+            {
+                crc ^= b;
+                for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+            }
+
+            return ~crc;
+        }
+
+        var dir = TestPaths.NewTempDir();
+        byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A,
+            .. Chunk("IHDR", [.. BigEndian(20000), .. BigEndian(20000), 8, 2, 0, 0, 0]), .. Chunk("IEND", [])];
+        File.WriteAllBytes(Path.Combine(dir, "bomb.png"), png);
+        var data = ImageFolderDataset.Unlabeled(dir, new ImagePreprocessing { Width = 28, Height = 28, Channels = 1 });
+        var e = Assert.Throws<PtqException>(() => data.Get(0));
+        Assert.Contains("declares 20000x20000 pixels, over the 100 megapixels", e.Message);
     }
 }

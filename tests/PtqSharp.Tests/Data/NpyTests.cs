@@ -21,6 +21,36 @@ public class NpyTests
 
     internal static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
 
+    [Theory]
+    [InlineData("<f4", "100000, 100000, 100", "over the 1024 MiB a sample may hold")]
+    [InlineData("<f4", "4, -1", "dimensions must be non-negative whole numbers")]
+    [InlineData("<f4", "4, x", "dimensions must be non-negative whole numbers")]
+    [InlineData("<f4", "1000", "is truncated: shape [1000] needs 4000 bytes of data, found 16")]
+    [InlineData("<fX", "4", "has dtype '<fX'")]
+    public void Header_sizes_and_fields_are_checked_before_anything_is_allocated(string descr, string shape, string message)
+    {
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({shape},), }}".PadRight(117) + "\n";
+        byte[] bytes = [0x93, .. Encoding.ASCII.GetBytes("NUMPY"), 1, 0, .. BitConverter.GetBytes((ushort)header.Length), .. Encoding.ASCII.GetBytes(header), .. Floats(1, 2, 3, 4)];
+        var e = Assert.Throws<PtqException>(() => Npy.Read(new MemoryStream(bytes), "bomb.npy"));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void An_npz_entry_larger_than_the_budget_is_refused_before_it_is_inflated()
+    {
+        var path = Path.Combine(TestPaths.NewTempDir(), "bomb.npz");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using var entry = zip.CreateEntry("x.npy", CompressionLevel.Optimal).Open();
+            entry.Write(NpyBytes("<f4", [1 << 19], new byte[4 << 19])); // 2 MiB of zeros: a few KiB compressed
+        }
+
+        Assert.True(new FileInfo(path).Length < 20_000);
+        var e = Assert.Throws<PtqException>(() => Npy.ReadArchive(path, maxBytes: 1 << 20));
+        Assert.Contains("entry 'x.npy' inflates to 2097280 bytes, over the 1 MiB a sample may hold", e.Message);
+        Assert.Single(Npy.ReadArchive(path)); // within the real budget it reads
+    }
+
     [Fact]
     public void Reads_float32_and_int64_arrays_with_their_shapes()
     {
