@@ -1,12 +1,33 @@
+using System.Runtime.InteropServices;
 using Spectre.Console;
 
 namespace PtqSharp.Cli;
 
-/// <summary>Turns exceptions into readable messages and exit codes, the same way for every command.</summary>
+/// <summary>
+/// Turns exceptions into readable messages and exit codes, the same way for every command, and Ctrl-C or
+/// SIGTERM into a cancellation the library honours between samples, so temporary files are removed and
+/// nothing is half-written.
+/// </summary>
 internal static class CommandRunner
 {
+    /// <summary>Cancelled by Ctrl-C or SIGTERM during the current command.</summary>
+    public static CancellationToken Cancellation { get; private set; }
+
     public static int Run(Func<int> body)
     {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // let the run unwind: its finally blocks delete temporary files
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cts.Cancel();
+        });
+        Cancellation = cts.Token;
         try
         {
             return body();
@@ -24,14 +45,24 @@ internal static class CommandRunner
         }
         catch (OperationCanceledException)
         {
-            AnsiConsole.MarkupLine("[yellow]cancelled[/]");
-            return ExitCodes.InputError;
+            AnsiConsole.MarkupLine("[yellow]cancelled: nothing was written[/]");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)} (a file could not be read or written: check the path, its permissions and the free disk space)");
+            return ExitCodes.FileError;
         }
         catch (Exception e)
         {
             AnsiConsole.MarkupLine($"[red]internal error:[/] {Markup.Escape(e.Message)}");
             Console.Error.WriteLine(e);
             return ExitCodes.InternalError;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            Cancellation = CancellationToken.None;
         }
     }
 }

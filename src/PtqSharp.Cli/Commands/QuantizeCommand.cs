@@ -94,7 +94,7 @@ internal static class QuantizeCommand
             var folder = s.Validation ?? throw new PtqException("--method accuracy-aware needs --validation: annotated data to measure the metric on.");
             var validationData = DataSources.OpenValidation(folder, s.Labels, s.Metric, () => preprocessing.Value);
             AnsiConsole.MarkupLine($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {s.Metric} on {validationData.Count} validation samples, max drop {s.Control.MaxDrop.ToString(CultureInfo.InvariantCulture)} ({DataSources.Name(s.Control.DropType)})");
-            var controlled = SpectreProgress.Run(p => Quantizer.QuantizeWithAccuracyControl(source, dataset, validationData, DataSources.Metric(s.Metric, validationData), s.Control, options, p));
+            var controlled = SpectreProgress.Run(p => Quantizer.QuantizeWithAccuracyControl(source, dataset, validationData, DataSources.Metric(s.Metric, validationData), s.Control, options, p, CommandRunner.Cancellation));
             var written = controlled.SaveAll(outputPath);
             AccuracyControlPrinter.Print(controlled.Report, written);
             return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
@@ -102,7 +102,7 @@ internal static class QuantizeCommand
 
         LabeledDataset? validationSet = s.Validation is { } v ? DataSources.OpenLabeled(v, s.Labels, preprocessing.Value) : null;
         AnsiConsole.MarkupLine($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(dataPath)}[/]");
-        var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p));
+        var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p, CommandRunner.Cancellation));
         result.Save(outputPath);
 
         (double Fp32, double Int8)? accuracy = null;

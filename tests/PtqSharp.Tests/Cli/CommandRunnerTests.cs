@@ -1,0 +1,32 @@
+using PtqSharp.Cli;
+
+namespace PtqSharp.Tests.Cli;
+
+/// <summary>Every way a command can end maps to its documented exit code.</summary>
+public class CommandRunnerTests
+{
+    [Fact]
+    public void Failures_map_to_their_documented_exit_codes()
+    {
+        Assert.Equal(0, CommandRunner.Run(() => ExitCodes.Success));
+        Assert.Equal(2, CommandRunner.Run(() => throw new PtqException("bad input")));
+        Assert.Equal(3, CommandRunner.Run(() => throw new InvalidOperationException("a bug")));
+        Assert.Equal(6, CommandRunner.Run(() => throw new IOException("No space left on device : '/out/m.onnx'")));
+        Assert.Equal(6, CommandRunner.Run(() => throw new UnauthorizedAccessException("Access to the path '/out' is denied.")));
+        Assert.Equal(130, CommandRunner.Run(() => throw new OperationCanceledException()));
+        Assert.Equal(1, CliRunner.Run("quantize", "--no-such-option").ExitCode);
+    }
+
+    [Fact]
+    public void A_command_sees_a_live_cancellation_token_only_while_it_runs()
+    {
+        CancellationToken seen = default;
+        CommandRunner.Run(() =>
+        {
+            seen = CommandRunner.Cancellation;
+            return 0;
+        });
+        Assert.True(seen.CanBeCanceled);
+        Assert.False(CommandRunner.Cancellation.CanBeCanceled);
+    }
+}
