@@ -19,4 +19,22 @@ internal static class FilePaths
 
     /// <summary>How this platform's file system compares names.</summary>
     public static StringComparison Comparison => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary>
+    /// Refuses, naming <paramref name="what"/>, a path that is not a readable regular file: missing, a folder,
+    /// a link to nothing, or empty (which is also how a FIFO or a device shows, and opening one could block).
+    /// </summary>
+    public static void ThrowIfNotFile(string path, string what)
+    {
+        if (Directory.Exists(path)) ThrowHelper.Throw($"{what} '{path}' is a folder; give the file itself.");
+        var info = new FileInfo(path);
+        if (info.LinkTarget is { } target && info.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+        {
+            ThrowHelper.Throw($"{what} '{path}' is a link to nothing ('{target}').");
+        }
+
+        if (!info.Exists) ThrowHelper.Throw($"{what} '{path}' does not exist.");
+
+        if (info.Length == 0) ThrowHelper.Throw($"{what} '{path}' is empty, or not a regular file (a FIFO or device).");
+    }
 }

@@ -19,7 +19,7 @@ internal static class PotConfig
     /// <summary>Applies the file at <paramref name="path"/> over <paramref name="settings"/>.</summary>
     public static QuantizeSettings Load(string path, QuantizeSettings settings)
     {
-        if (!File.Exists(path)) throw new PtqException($"Config file '{path}' does not exist.");
+        FilePaths.ThrowIfNotFile(path, "Config file");
         JsonElement root;
         try
         {

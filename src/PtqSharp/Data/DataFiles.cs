@@ -25,12 +25,7 @@ internal static class DataFiles
             foreach (var file in directory.EnumerateFiles())
             {
                 if (!wanted(file.Name)) continue;
-                if (file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
-                {
-                    ThrowHelper.Throw($"Data file '{file.FullName}' is a link to nothing ('{file.LinkTarget}'): remove it or point it at a file.");
-                }
-
-                if (file.Length == 0) ThrowHelper.Throw($"Data file '{file.FullName}' is empty, or not a regular file (a FIFO or device): remove it from the data folder.");
+                FilePaths.ThrowIfNotFile(file.FullName, "Data file");
                 files.Add(file.FullName);
             }
 

@@ -79,7 +79,7 @@ public sealed class ImageFolderDataset : LabeledDataset
     /// <summary>Labels from a CSV with rows <c>file,label</c> (file relative to the folder; integer label; optional header).</summary>
     public static ImageFolderDataset WithLabelsCsv(string folder, string csvPath, ImagePreprocessing preprocessing)
     {
-        if (!File.Exists(csvPath)) ThrowHelper.Throw($"Labels file '{csvPath}' does not exist.");
+        FilePaths.ThrowIfNotFile(csvPath, "Labels file");
         var files = new List<string>();
         var labels = new List<int>();
         int lineNo = 0;

@@ -97,7 +97,7 @@ public sealed record HardwareConfig
     /// <summary>Loads a user's rules; errors name the file and the offending key.</summary>
     public static HardwareConfig Load(string path)
     {
-        if (!File.Exists(path)) ThrowHelper.Throw($"Hardware config '{path}' does not exist.");
+        FilePaths.ThrowIfNotFile(path, "Hardware config");
         using var stream = File.OpenRead(path);
         return Parse(stream, path);
     }

@@ -9,13 +9,7 @@ internal static class OnnxModelIO
     /// <summary>Reads a model and pulls any external-data initializers inline, so later stages see one self-contained proto.</summary>
     public static ModelProto Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            ThrowHelper.Throw($"Model file '{path}' does not exist.");
-        }
-
-        // A FIFO or a device shows as an empty file; opening one could block forever.
-        if (new FileInfo(path).Length == 0) ThrowHelper.Throw($"Model file '{path}' is empty, or not a regular file (a FIFO or device): give the path of an .onnx file.");
+        FilePaths.ThrowIfNotFile(path, "Model file");
 
         ModelProto model;
         using (var stream = File.OpenRead(path))

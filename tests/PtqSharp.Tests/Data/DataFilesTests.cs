@@ -34,6 +34,17 @@ public class DataFilesTests
     }
 
     [Fact]
+    public void A_folder_or_a_dangling_link_given_as_the_model_is_named_as_such()
+    {
+        var dir = TestPaths.NewTempDir();
+        Assert.Contains("is a folder; give the file itself", Assert.Throws<PtqException>(() => OnnxModel.Load(dir)).Message);
+        var link = Path.Combine(dir, "gone.onnx");
+        File.CreateSymbolicLink(link, Path.Combine(dir, "missing.onnx"));
+        Assert.Contains("is a link to nothing", Assert.Throws<PtqException>(() => OnnxModel.Load(link)).Message);
+        Assert.Contains("does not exist", Assert.Throws<PtqException>(() => OnnxModel.Load(Path.Combine(dir, "none.onnx"))).Message);
+    }
+
+    [Fact]
     public void A_fifo_as_the_model_is_refused_without_blocking()
     {
         if (OperatingSystem.IsWindows()) return; // no FIFOs there
