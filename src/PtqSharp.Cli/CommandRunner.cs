@@ -10,6 +10,9 @@ namespace PtqSharp.Cli;
 /// </summary>
 internal static class CommandRunner
 {
+    /// <summary>Whether internal errors print their stack trace (<c>--verbose</c>).</summary>
+    public static bool Verbose { get; set; }
+
     /// <summary>Cancelled by Ctrl-C or SIGTERM during the current command.</summary>
     public static CancellationToken Cancellation { get; private set; }
 
@@ -55,8 +58,8 @@ internal static class CommandRunner
         }
         catch (Exception e)
         {
-            AnsiConsole.MarkupLine($"[red]internal error:[/] {Markup.Escape(e.Message)}");
-            Console.Error.WriteLine(e);
+            AnsiConsole.MarkupLine($"[red]internal error:[/] {Markup.Escape(e.Message)}{(Verbose ? "" : " (run with --verbose for the stack trace to report)")}");
+            if (Verbose) Console.Error.WriteLine(e);
             return ExitCodes.InternalError;
         }
         finally

@@ -16,6 +16,10 @@ public static class Program
             EvaluateCommand.Create(),
             DebugCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        var verbose = new Option<bool>("--verbose") { Description = "On an internal error, print the stack trace too.", Recursive = true };
+        root.Options.Add(verbose);
+        var parsed = root.Parse(args);
+        CommandRunner.Verbose = parsed.GetValue(verbose);
+        return parsed.Invoke();
     }
 }

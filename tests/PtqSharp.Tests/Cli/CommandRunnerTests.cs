@@ -3,6 +3,7 @@ using PtqSharp.Cli;
 namespace PtqSharp.Tests.Cli;
 
 /// <summary>Every way a command can end maps to its documented exit code.</summary>
+[Collection("cli")]
 public class CommandRunnerTests
 {
     [Fact]
@@ -15,6 +16,30 @@ public class CommandRunnerTests
         Assert.Equal(6, CommandRunner.Run(() => throw new UnauthorizedAccessException("Access to the path '/out' is denied.")));
         Assert.Equal(130, CommandRunner.Run(() => throw new OperationCanceledException()));
         Assert.Equal(1, CliRunner.Run("quantize", "--no-such-option").ExitCode);
+    }
+
+    [Fact]
+    public void Stack_traces_only_with_verbose()
+    {
+        var quiet = CliRunner.Run("inspect", "--verbose", TestPaths.SampleModel);
+        Assert.Equal(0, quiet.ExitCode);
+        var original = Console.Error;
+        try
+        {
+            foreach (var verbose in new[] { false, true })
+            {
+                var error = new StringWriter();
+                Console.SetError(error);
+                CommandRunner.Verbose = verbose;
+                CommandRunner.Run(() => throw new InvalidOperationException("a bug"));
+                Assert.Equal(verbose, error.ToString().Contains("at PtqSharp.Tests", StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            CommandRunner.Verbose = false;
+            Console.SetError(original);
+        }
     }
 
     [Fact]
