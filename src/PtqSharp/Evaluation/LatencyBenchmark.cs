@@ -93,7 +93,26 @@ public static class LatencyBenchmark
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private static Sample Batch(Sample sample, int batch) => batch == 1 ? sample : SampleBatcher.Concat(Enumerable.Repeat(sample, batch).ToList());
+    private static Sample Batch(Sample sample, int batch)
+    {
+        if (batch == 1) return sample;
+        foreach (var (name, t) in sample.Inputs) ElementsWithin(name, [batch, .. t.Shape.Skip(1)], batch);
+        return SampleBatcher.Concat(Enumerable.Repeat(sample, batch).ToList());
+    }
+
+    /// <summary>The values an input of <paramref name="shape"/> holds, refused (without overflowing) past the budget one sample may hold.</summary>
+    private static long ElementsWithin(string name, long[] shape, int batch)
+    {
+        const long budget = Npy.MaxBytes / sizeof(float);
+        long count = 1;
+        foreach (var d in shape) count = d == 0 || count <= budget / d ? count * d : budget + 1;
+        if (count > budget)
+        {
+            ThrowHelper.Throw($"Input '{name}' at batch size {batch} would hold [{string.Join("x", shape)}] values, over the {Npy.MaxBytes >> 20} MiB a benchmark input may hold; use a smaller --batch-size.");
+        }
+
+        return count;
+    }
 
     /// <summary>
     /// An input for every model input: the first dynamic dimension is the batch, others come from
@@ -124,7 +143,7 @@ public static class LatencyBenchmark
                 }
             }
 
-            long count = shape.Aggregate(1L, (a, d) => a * d);
+            long count = ElementsWithin(name, shape, options.BatchSize);
             Array data = meta.ElementType switch
             {
                 TensorData.Float or TensorData.Float16 or TensorData.Double =>

@@ -36,4 +36,11 @@ public class LatencyBenchmarkTests
         var ok = LatencyBenchmark.Run(b.Build(), new BenchmarkOptions { Runs = 2, Warmup = 0, Shapes = new Dictionary<string, long[]> { ["tokens"] = [2, 16] } });
         Assert.Equal(2, ok.Runs);
     }
+
+    [Fact]
+    public void A_batch_size_past_the_input_budget_is_an_error_not_an_overflow()
+    {
+        var e = Assert.Throws<PtqException>(() => LatencyBenchmark.Run(TestGraphs.TwoConv(), new BenchmarkOptions { Runs = 1, Warmup = 0, BatchSize = int.MaxValue }));
+        Assert.Contains($"Input 'x' at batch size {int.MaxValue} would hold [{int.MaxValue}x3x16x16] values, over the 1024 MiB", e.Message);
+    }
 }
