@@ -71,8 +71,25 @@ internal sealed class QdqWriter
         writer.RemoveDeadQdq();
         writer.RemoveUnusedInitializers();
         writer.SortTopologically();
+        OpsetImports.KeepUsed(result);
+        StampProducer(result, model);
         return (result, writer.Written());
     }
+
+    /// <summary>The written model says it comes from PtqSharp; its metadata keeps what produced the float model.</summary>
+    private static void StampProducer(ModelProto result, ModelProto source)
+    {
+        if (source.ProducerName.Length > 0 && result.MetadataProps.All(p => p.Key != SourceProducerKey))
+        {
+            result.MetadataProps.Add(new StringStringEntryProto { Key = SourceProducerKey, Value = $"{source.ProducerName} {source.ProducerVersion}".Trim() });
+        }
+
+        result.ProducerName = "PtqSharp";
+        result.ProducerVersion = typeof(QdqWriter).Assembly.GetName().Version?.ToString(3) ?? "";
+    }
+
+    /// <summary>Metadata key of the float model's producer.</summary>
+    internal const string SourceProducerKey = "ptq.source_producer";
 
     /// <summary>The quantized tensors in the order of their DequantizeLinear nodes, with the nodes that read them.</summary>
     private List<QuantizedTensor> Written()

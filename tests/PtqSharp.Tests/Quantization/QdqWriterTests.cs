@@ -151,4 +151,18 @@ public class GraphOutputQuantizationTests
         Assert.Equal(["mid", "y"], result.Model.Proto.Graph.Output.Select(o => o.Name));
         Assert.Equal(2, result.Report.Kernels.Count("QLinearConv"));
     }
+
+    [Fact]
+    public void A_written_model_imports_only_the_opsets_it_uses_and_names_PtqSharp_as_its_producer()
+    {
+        var model = PtqSharp.Onnx.OnnxModel.Load(TestPaths.SampleModel);
+        var data = PtqSharp.Data.ImageFolderDataset.Unlabeled(Path.Combine(TestPaths.Sample, "calibration"),
+            new PtqSharp.Data.ImagePreprocessing { Width = 28, Height = 28, Channels = 1, Mean = [72.9f], Scale = [90f] });
+        var written = Quantizer.Quantize(model, data, new QuantizationOptions { SubsetSize = 20, HoldOutSize = 0, LatencyAware = Structural.LatencyOff }).Model.Proto;
+
+        Assert.Equal([("", 13L)], written.OpsetImport.Select(o => (o.Domain, o.Version))); // ONNX Runtime's optimizer had added eight more
+        Assert.Equal("PtqSharp", written.ProducerName);
+        Assert.Equal(typeof(Quantizer).Assembly.GetName().Version!.ToString(3), written.ProducerVersion);
+        Assert.Equal("pytorch 1.13.0", written.MetadataProps.Single(p => p.Key == "ptq.source_producer").Value);
+    }
 }
