@@ -128,6 +128,8 @@ internal static class ImageTensor
         Image<Rgb24> image;
         try
         {
+            ThrowIfTruncatedJpeg(file);
+
             // The header's size is checked before decoding: a tiny file can declare gigapixels.
             var info = Image.Identify(file) ?? throw new UnknownImageFormatException("unknown image format");
             if ((long)info.Width * info.Height > MaxPixels)
@@ -146,6 +148,26 @@ internal static class ImageTensor
         {
             return FromImage(image, p);
         }
+    }
+
+    /// <summary>
+    /// A JPEG cut short still decodes, its missing rows filled in; a whole one ends with the end-of-image
+    /// marker (FF D9), perhaps followed by a little padding, so its absence near the end means truncation.
+    /// </summary>
+    private static void ThrowIfTruncatedJpeg(string file)
+    {
+        var extension = Path.GetExtension(file);
+        if (!extension.Equals(".jpg", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".jpeg", StringComparison.OrdinalIgnoreCase)) return;
+        using var stream = File.OpenRead(file);
+        var tail = new byte[(int)Math.Min(stream.Length, 1024)];
+        stream.Seek(-tail.Length, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        for (int i = tail.Length - 2; i >= 0; i--)
+        {
+            if (tail[i] == 0xFF && tail[i + 1] == 0xD9) return;
+        }
+
+        ThrowHelper.Throw($"Image '{file}' is truncated: the JPEG has no end-of-image marker, so part of it would decode as filler. Re-encode it or remove it from the data.");
     }
 
     /// <summary>Crops, resizes (in place) and normalises a decoded image.</summary>

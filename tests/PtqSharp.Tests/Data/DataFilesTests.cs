@@ -85,4 +85,26 @@ public class DataFilesTests
         var e = Assert.Throws<PtqException>(() => data.Get(0));
         Assert.Contains("declares 20000x20000 pixels, over the 100 megapixels", e.Message);
     }
+
+    [Fact]
+    public void A_truncated_jpeg_is_refused_and_a_whole_one_reads()
+    {
+        var dir = TestPaths.NewTempDir();
+        using (var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(64, 64))
+        {
+            for (int y = 0; y < 64; y++)
+            {
+                for (int x = 0; x < 64; x++) image[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)(x * 4), (byte)(y * 4), (byte)(x ^ y));
+            }
+
+            SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(image, Path.Combine(dir, "a.jpg"));
+        }
+
+        var prep = new ImagePreprocessing { Width = 28, Height = 28, Channels = 3 };
+        Assert.NotNull(ImageFolderDataset.Unlabeled(dir, prep).Get(0));
+        var whole = File.ReadAllBytes(Path.Combine(dir, "a.jpg"));
+        File.WriteAllBytes(Path.Combine(dir, "a.jpg"), whole[..(whole.Length / 2)]);
+        var e = Assert.Throws<PtqException>(() => ImageFolderDataset.Unlabeled(dir, prep).Get(0));
+        Assert.Contains("is truncated: the JPEG has no end-of-image marker", e.Message);
+    }
 }
