@@ -220,10 +220,9 @@ internal static class MobileSuite
         {
             ("default", o => o),
             ("overflow fix none", o => o with { OverflowFix = OverflowFix.None }),
-            ("max of maxima", o => o with { ActivationRange = o.ActivationRange with { Aggregator = StatisticAggregator.Max } }),
-            ("minmax (mean of sample extremes)", o => o with { ActivationRange = o.ActivationRange with { Kind = RangeEstimatorKind.MinMax } }),
+            ("min/max, max of maxima", o => o with { ActivationRange = RangeEstimator.MinMax with { Aggregator = StatisticAggregator.Max } }),
+            ("min/max, mean of sample extremes (POT)", o => o with { ActivationRange = RangeEstimator.MinMax }),
             ("mse", o => o with { ActivationRange = o.ActivationRange with { Kind = RangeEstimatorKind.Mse } }),
-            ("mixed preset", o => o with { Preset = QuantizationPreset.Mixed }),
         };
         Console.WriteLine($"| model | {string.Join(" | ", variants.Select(v => v.Name))} |");
         Console.WriteLine($"| --- |{string.Concat(variants.Select(_ => " --- |"))}");
