@@ -13,7 +13,7 @@ internal static class InspectCommand
     {
         var model = new Argument<string>("model") { Description = "ONNX model to inspect." };
         var device = new Option<string>("--target-device") { Description = "Rules used to tell which ops would be quantized.", DefaultValueFactory = _ => "ANY" };
-        var command = new Command("inspect", "Show a model's inputs, outputs, opset, op counts and which ops would be quantized.") { model, device };
+        var command = new Command("inspect", "Show a model's inputs, outputs, opset, op counts and which ops would be quantized, or, for a quantized model, its quantizers' types, scales and zero points.") { model, device };
         command.SetAction(r => CommandRunner.Run(() =>
         {
             var path = r.GetValue(model)!;
@@ -26,12 +26,39 @@ internal static class InspectCommand
             foreach (var t in info.Outputs) io.AddRow("output", Markup.Escape(t.Name), t.ElementType, Markup.Escape(t.Shape));
             AnsiConsole.Write(io);
 
-            var ops = new Table().Border(TableBorder.Rounded).AddColumns("op type", "count", $"quantized ({info.Device})");
-            foreach (var op in info.OpTypes) ops.AddRow(op.OpType, op.Count.ToString(), op.Quantized is int q ? q.ToString() : "-");
-            AnsiConsole.Write(ops);
+            if (info.Quantizers.Count > 0)
+            {
+                var ops = new Table().Border(TableBorder.Rounded).AddColumns("op type", "count");
+                foreach (var op in info.OpTypes) ops.AddRow(op.OpType, op.Count.ToString());
+                AnsiConsole.Write(ops);
+                PrintQuantizers(info.Quantizers);
+                return ExitCodes.Success;
+            }
+
+            var planned = new Table().Border(TableBorder.Rounded).AddColumns("op type", "count", $"quantized ({info.Device})");
+            foreach (var op in info.OpTypes) planned.AddRow(op.OpType, op.Count.ToString(), op.Quantized is int q ? q.ToString() : "-");
+            AnsiConsole.Write(planned);
             AnsiConsole.MarkupLine($"{info.QuantizedOps} ops would be quantized, with {info.ActivationQuantizers} activation quantizers (after opset upgrade and BatchNorm folding).");
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>An already quantized model: each quantizer's type, granularity, scales and zero points.</summary>
+    private static void PrintQuantizers(IReadOnlyList<QuantizerInfo> quantizers)
+    {
+        const int Shown = 60;
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("tensor", "kind", "type", "granularity", "scale", "zero point");
+        foreach (var q in quantizers.Take(Shown))
+        {
+            var granularity = q.Axis is int axis ? $"per channel, axis {axis} ({q.Channels})" : "per tensor";
+            var scale = q.ScaleMin == q.ScaleMax ? $"{q.ScaleMin:G4}" : $"{q.ScaleMin:G4} .. {q.ScaleMax:G4}";
+            var zeroPoint = q.ZeroPoints.Count == 1 ? q.ZeroPoints[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{q.ZeroPoints.Count} values";
+            table.AddRow(Markup.Escape(q.Tensor), q.Kind, q.Type, granularity, scale, zeroPoint);
+        }
+
+        AnsiConsole.Write(table);
+        var byKind = string.Join(", ", quantizers.GroupBy(q => $"{q.Kind} {q.Type}").Select(g => $"{g.Count()} {g.Key}"));
+        AnsiConsole.MarkupLine($"Already quantized: {quantizers.Count} quantizers ({Markup.Escape(byKind)}){(quantizers.Count > Shown ? $"; the first {Shown} shown" : "")}.");
     }
 }

@@ -11,7 +11,8 @@ namespace PtqSharp.Quantization;
 /// <param name="OpTypes">Op counts by type, most frequent first.</param>
 /// <param name="QuantizedOps">Ops that would be quantized.</param>
 /// <param name="ActivationQuantizers">Activation tensors that would get a quantizer.</param>
+/// <param name="Quantizers">For a model that is already quantized, its quantizers; empty for a float model.</param>
 public sealed record ModelInfo(
     int Opset, long IrVersion, string Producer, long SizeBytes, string Device,
     IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs, IReadOnlyList<OpTypeInfo> OpTypes,
-    int QuantizedOps, int ActivationQuantizers);
+    int QuantizedOps, int ActivationQuantizers, IReadOnlyList<QuantizerInfo> Quantizers);

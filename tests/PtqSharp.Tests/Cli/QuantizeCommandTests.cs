@@ -1,3 +1,4 @@
+using PtqSharp.Quantization;
 using PtqSharp.Onnx;
 using PtqSharp.Tests.Data;
 
@@ -169,5 +170,25 @@ public class QuantizeCommandTests
         Assert.Contains("opset 13", output);
         Assert.Contains("image", output);
         Assert.Contains("7 ops would be quantized", output);
+    }
+
+    [Fact]
+    public void Inspect_shows_the_quantizers_of_a_quantized_model()
+    {
+        var int8 = Path.Combine(TestPaths.NewTempDir(), "m.int8.onnx");
+        Assert.Equal(0, CliRunner.Run("quantize", "--model", Model, "--data", Calibration, "--mean", "72.9", "--scale", "90", "--latency-aware", "false", "--output", int8).ExitCode);
+        var info = ModelInspector.Inspect(OnnxModel.Load(int8));
+        Assert.Equal(0, info.QuantizedOps); // nothing more would be quantized
+        Assert.Equal(5, info.Quantizers.Count(q => q.Kind == "weight" && q.Type == "int8" && q.Axis == 0 && q.ZeroPoints is [0]));
+        Assert.Equal(5, info.Quantizers.Count(q => q.Kind == "bias" && q.Type == "int32"));
+        var input = Assert.Single(info.Quantizers, q => q.Tensor == "image"); // named by the float tensor it stands for
+        Assert.Equal(("activation", "uint8", (int?)null, 1), (input.Kind, input.Type, input.Axis, input.Channels));
+        Assert.True(input.ScaleMin > 0 && input.ScaleMin == input.ScaleMax);
+
+        var (code, output) = CliRunner.Run("inspect", int8);
+        Assert.Equal(0, code);
+        Assert.Contains("Already quantized: 20 quantizers (5 weight int8, 5 bias int32, 10 activation uint8)", output);
+        Assert.DoesNotContain("would be quantized", output);
+        Assert.Empty(ModelInspector.Inspect(OnnxModel.Load(Model)).Quantizers);
     }
 }
