@@ -128,16 +128,20 @@ internal static class ImageTensor
         Image<Rgb24> image;
         try
         {
-            ThrowIfTruncatedJpeg(file);
+            // One open for the three looks: the JPEG's end, the header's size, the pixels.
+            using var stream = File.OpenRead(file);
+            ThrowIfTruncatedJpeg(file, stream);
 
             // The header's size is checked before decoding: a tiny file can declare gigapixels.
-            var info = Image.Identify(file) ?? throw new UnknownImageFormatException("unknown image format");
+            stream.Position = 0;
+            var info = Image.Identify(stream) ?? throw new UnknownImageFormatException("unknown image format");
             if ((long)info.Width * info.Height > MaxPixels)
             {
                 return ThrowHelper.Throw<SampleTensor>($"Image '{file}' declares {info.Width}x{info.Height} pixels, over the {MaxPixels / 1_000_000} megapixels PtqSharp decodes; resize it first.");
             }
 
-            image = Image.Load<Rgb24>(file);
+            stream.Position = 0;
+            image = Image.Load<Rgb24>(stream);
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
         {
@@ -154,11 +158,10 @@ internal static class ImageTensor
     /// A JPEG cut short still decodes, its missing rows filled in; a whole one ends with the end-of-image
     /// marker (FF D9), perhaps followed by a little padding, so its absence near the end means truncation.
     /// </summary>
-    private static void ThrowIfTruncatedJpeg(string file)
+    private static void ThrowIfTruncatedJpeg(string file, Stream stream)
     {
         var extension = Path.GetExtension(file);
         if (!extension.Equals(".jpg", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".jpeg", StringComparison.OrdinalIgnoreCase)) return;
-        using var stream = File.OpenRead(file);
         var tail = new byte[(int)Math.Min(stream.Length, 1024)];
         stream.Seek(-tail.Length, SeekOrigin.End);
         stream.ReadExactly(tail);
