@@ -8,37 +8,38 @@ namespace PtqSharp.Data;
 /// </summary>
 internal static class DataFiles
 {
+    /// <summary>The wanted files under <paramref name="folder"/>, in ordinal path order.</summary>
     /// <param name="folder">The data folder; its existence is checked by the caller.</param>
     /// <param name="wanted">Whether a file name is one the dataset reads.</param>
-    public static List<string> Enumerate(string folder, Func<string, bool> wanted)
+    public static List<string> Enumerate(string folder, Func<string, bool> wanted) =>
+        Walk(folder, wanted).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Whether <paramref name="folder"/> holds a wanted file; stops at the first one.</summary>
+    public static bool Any(string folder, Func<string, bool> wanted) => Walk(folder, wanted).Any();
+
+    private static IEnumerable<string> Walk(string folder, Func<string, bool> wanted)
     {
-        var files = new List<string>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<(string Path, string Canonical)>();
-        var root = new DirectoryInfo(Path.GetFullPath(folder));
-        pending.Push((root.FullName, Canonical(root)));
+        var pending = new Stack<(string Path, string Real)>();
+        var root = Path.GetFullPath(folder);
+        pending.Push((root, FilePaths.Real(root)));
         while (pending.Count > 0)
         {
-            var (path, canonical) = pending.Pop();
-            if (!visited.Add(canonical)) continue;
+            var (path, real) = pending.Pop();
+            if (!visited.Add(real)) continue;
             var directory = new DirectoryInfo(path);
             foreach (var file in directory.EnumerateFiles())
             {
                 if (!wanted(file.Name)) continue;
                 FilePaths.ThrowIfNotFile(file.FullName, "Data file");
-                files.Add(file.FullName);
+                yield return file.FullName;
             }
 
+            // Below a real folder, a plain subfolder's real path is its name appended; a linked one is resolved.
             foreach (var sub in directory.EnumerateDirectories())
             {
-                pending.Push((sub.FullName, sub.LinkTarget is null ? Path.Combine(canonical, sub.Name) : Canonical(sub)));
+                pending.Push((sub.FullName, sub.LinkTarget is null ? Path.Combine(real, sub.Name) : FilePaths.Real(sub.FullName)));
             }
         }
-
-        return files.OrderBy(f => f, StringComparer.Ordinal).ToList();
     }
-
-    /// <summary>Where a folder really is: its link's final target, or its own full path.</summary>
-    private static string Canonical(DirectoryInfo directory) =>
-        Path.TrimEndingDirectorySeparator(directory.LinkTarget is null ? directory.FullName : directory.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? directory.FullName);
 }

@@ -29,7 +29,7 @@ public sealed class NumpyFolderDataset : Dataset
     }
 
     /// <summary>True if the folder holds .npy/.npz files (and so should be read as NumPy data, not images).</summary>
-    public static bool Holds(string folder) => Directory.Exists(folder) && DataFiles.Enumerate(folder, IsNumpy).Count > 0;
+    public static bool Holds(string folder) => Directory.Exists(folder) && DataFiles.Any(folder, IsNumpy);
 
     private static bool IsNumpy(string name) => name.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".npz", StringComparison.OrdinalIgnoreCase);
 }
