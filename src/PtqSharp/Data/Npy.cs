@@ -93,8 +93,7 @@ public static partial class Npy
             }
 
             // Sizes the header declares are checked before anything is allocated: a few bytes cannot ask for gigabytes.
-            long count = 1;
-            foreach (var d in shape) count = d == 0 || count <= MaxBytes / d ? count * d : MaxBytes + 1;
+            long count = SampleTensor.ElementCountUpTo(shape, MaxBytes);
             if (count * width > MaxBytes)
             {
                 return ThrowHelper.Throw<SampleTensor>($"'{source}' declares shape [{string.Join("x", shape)}] of {descr}, over the {MaxBytes >> 20} MiB a sample may hold.");

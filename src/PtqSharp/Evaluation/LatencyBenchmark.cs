@@ -104,8 +104,7 @@ public static class LatencyBenchmark
     private static long ElementsWithin(string name, long[] shape, int batch)
     {
         const long budget = Npy.MaxBytes / sizeof(float);
-        long count = 1;
-        foreach (var d in shape) count = d == 0 || count <= budget / d ? count * d : budget + 1;
+        long count = SampleTensor.ElementCountUpTo(shape, budget);
         if (count > budget)
         {
             ThrowHelper.Throw($"Input '{name}' at batch size {batch} would hold [{string.Join("x", shape)}] values, over the {Npy.MaxBytes >> 20} MiB a benchmark input may hold; use a smaller --batch-size.");
