@@ -13,6 +13,7 @@ internal static class OutputGuard
     public static void Check(IEnumerable<(string What, string Path)> outputs, IEnumerable<(string What, string? Path)> inputs)
     {
         var read = inputs.Where(i => i.Path is not null).Select(i => (i.What, Real: FilePaths.Real(i.Path!), IsFolder: Directory.Exists(i.Path))).ToList();
+        var writable = new HashSet<string>(StringComparer.Ordinal); // companions share a folder: probe it once
         foreach (var (what, path) in outputs)
         {
             var real = FilePaths.Real(path);
@@ -26,7 +27,7 @@ internal static class OutputGuard
                 }
             }
 
-            ThrowIfNotWritable(what, path);
+            if (writable.Add(Path.GetDirectoryName(Path.GetFullPath(path))!)) ThrowIfNotWritable(what, path);
         }
     }
 

@@ -61,6 +61,20 @@ internal static class TensorData
         }
     }
 
+    /// <summary>The first element of a floating-point tensor that is NaN or infinite, and its value; float32 is read in place.</summary>
+    public static (int Index, float Value)? FirstNonFinite(TensorProto t)
+    {
+        ReadOnlySpan<float> values = t.DataType == Float
+            ? t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span) : t.FloatData.ToArray()
+            : ToFloats(t);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i])) return (i, values[i]);
+        }
+
+        return null;
+    }
+
     /// <summary>Reads a quantized integer tensor (int8, uint8, int16, uint16, int32 in raw data) as floats.</summary>
     public static float[] IntegersToFloats(TensorProto t)
     {

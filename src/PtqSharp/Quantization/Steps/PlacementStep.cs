@@ -54,11 +54,8 @@ internal sealed class PlacementStep : QuantizationStep
 
     private static void ThrowIfNotFinite(PipelineState state, string role, string tensor, NodeProto node)
     {
-        if (state.Index.Initializer(tensor) is not { } initializer) return;
-        var values = TensorData.ToFloats(initializer);
-        int at = Array.FindIndex(values, v => !float.IsFinite(v));
-        if (at < 0) return;
-        ThrowHelper.Throw($"The {role} '{tensor}' of node '{node.Name}' ({node.OpType}) holds {values[at]} at element {at}: no quantizer can represent it. " +
+        if (state.Index.Initializer(tensor) is not { } initializer || TensorData.FirstNonFinite(initializer) is not { } bad) return;
+        ThrowHelper.Throw($"The {role} '{tensor}' of node '{node.Name}' ({node.OpType}) holds {bad.Value} at element {bad.Index}: no quantizer can represent it. " +
             $"Fix the model (its training or export went wrong there), or keep the node in float with --ignore-names \"{node.Name}\".");
     }
 }
