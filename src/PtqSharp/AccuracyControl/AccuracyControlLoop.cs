@@ -115,8 +115,7 @@ internal sealed class AccuracyControlLoop
             {
                 // A ranking that stalled is re-ranked at its head only, in the current model: ops far down
                 // it mattered little before and re-ranking them all would cost a full ranking again.
-                bool head = stalled?.Any(candidates.Contains) == true;
-                var (toRank, unrankedTail) = ToRank(candidates, stalled, ReRankHead);
+                var (toRank, unrankedTail, head) = ToRank(candidates, stalled, ReRankHead);
                 stalled = null;
                 var started = _clock.Elapsed;
                 var subset = RankingSubset(baseline, WithOutputErrors(current), RankingSamples(_options.RankingSubsetSize, _evaluator.Count, toRank.Count, head ? ReRankingBudget : RankingBudget));
@@ -239,12 +238,13 @@ internal sealed class AccuracyControlLoop
     /// <summary>
     /// The ops a ranking evaluates: every candidate, or after a stalled ranking the first <paramref name="head"/>
     /// still-candidate ops of what was left of it; the rest of that remainder follows them unranked, in its old order.
+    /// <c>Head</c> says which of the two it is.
     /// </summary>
-    internal static (List<T> ToRank, List<T> Unranked) ToRank<T>(IReadOnlyList<T> candidates, IReadOnlyList<T>? stalled, int head)
+    internal static (List<T> ToRank, List<T> Unranked, bool Head) ToRank<T>(IReadOnlyList<T> candidates, IReadOnlyList<T>? stalled, int head)
     {
         var remaining = candidates.ToHashSet();
         var tail = stalled?.Where(remaining.Contains).ToList() ?? [];
-        return tail.Count == 0 ? (candidates.ToList(), []) : (tail.Take(head).ToList(), tail.Skip(head).ToList());
+        return tail.Count == 0 ? (candidates.ToList(), [], false) : (tail.Take(head).ToList(), tail.Skip(head).ToList(), true);
     }
 
     /// <summary>A ranking may cost at most this many evaluations of the validation set.</summary>

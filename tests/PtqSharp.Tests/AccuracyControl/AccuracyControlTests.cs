@@ -163,15 +163,18 @@ public class AccuracyControlTests
     public void A_stalled_ranking_is_ranked_again_at_its_head_only_and_its_rest_keeps_its_order()
     {
         int[] candidates = [1, 2, 3, 4, 5, 6, 7, 8, 9];
-        var (toRank, unranked) = AccuracyControlLoop.ToRank(candidates, null, head: 3);
+        var (toRank, unranked, isHead) = AccuracyControlLoop.ToRank(candidates, null, head: 3);
         Assert.Equal(candidates, toRank); // a first ranking: every candidate
         Assert.Empty(unranked);
-        (toRank, unranked) = AccuracyControlLoop.ToRank(candidates, [8, 6, 42, 5, 9, 3], head: 3); // 42 is no candidate any more
+        Assert.False(isHead);
+        (toRank, unranked, isHead) = AccuracyControlLoop.ToRank(candidates, [8, 6, 42, 5, 9, 3], head: 3); // 42 is no candidate any more
         Assert.Equal([8, 6, 5], toRank);
         Assert.Equal([9, 3], unranked);
-        (toRank, unranked) = AccuracyControlLoop.ToRank(candidates, [42], head: 3); // nothing left of it: every candidate again
+        Assert.True(isHead);
+        (toRank, unranked, isHead) = AccuracyControlLoop.ToRank(candidates, [42], head: 3); // nothing left of it: every candidate again
         Assert.Equal(candidates, toRank);
         Assert.Empty(unranked);
+        Assert.False(isHead);
 
         // And a head re-ranking has a smaller budget: 24 ops on 100 validation samples get 33 samples each, 8 sets' worth.
         Assert.Equal(33, AccuracyControlLoop.RankingSamples(300, 100, 24, budget: 8));
