@@ -4,7 +4,8 @@ namespace PtqSharp.Cli;
 /// Every file a command writes is checked against every file and folder it reads, before any work:
 /// paths are compared where they really lead (full path, links followed, parent folder links too), so
 /// no output, companion files included, can replace an input or land in a data folder. The output
-/// folder must also be writable. Hard links are not detected (.NET exposes no inode).
+/// folder must also be writable. Hard links need no check: every output is written to a temporary file
+/// renamed over the target, so a target that is a hard link to an input gets a new file and the input keeps its bytes.
 /// </summary>
 internal static class OutputGuard
 {

@@ -39,7 +39,7 @@ internal static class SessionFactory
         }
         catch (OnnxRuntimeException e)
         {
-            return ThrowHelper.Throw<InferenceSession>($"ONNX Runtime could not load the model: {e.Message}");
+            return ThrowHelper.Throw<InferenceSession>($"ONNX Runtime could not load the model: {e.Message}. The model is not valid ONNX (a damaged file or an exporter bug): re-export it from its framework.");
         }
     }
 

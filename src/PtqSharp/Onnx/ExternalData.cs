@@ -28,10 +28,13 @@ internal static class ExternalData
                 ThrowHelper.Throw($"Initializer '{tensor.Name}' of '{modelPath}' names external data '{location}', outside the model's folder; external data must be a file beside the model or below its folder.");
             }
 
-            if (!File.Exists(file))
+            if (!File.Exists(file) && !Directory.Exists(file))
             {
                 ThrowHelper.Throw($"Initializer '{tensor.Name}' of '{modelPath}' lives in external data file '{file}', which does not exist. Keep the data file next to the model.");
             }
+
+            // A folder, a FIFO or a device named as external data would fail or block when read.
+            FilePaths.ThrowIfNotFile(file, $"External data of initializer '{tensor.Name}' of '{modelPath}'");
 
             long Field(string key, long otherwise) =>
                 !entries.TryGetValue(key, out var text) ? otherwise

@@ -97,6 +97,47 @@ public class OnnxModelIOTests
     }
 
     [Fact]
+    public async Task External_data_that_is_a_folder_or_a_fifo_is_refused_without_blocking()
+    {
+        var folder = ModelWithExternalData("weights.bin");
+        var data = Path.Combine(Path.GetDirectoryName(folder)!, "weights.bin");
+        File.Delete(data);
+        Directory.CreateDirectory(data);
+        Assert.Contains("is a folder", Assert.Throws<PtqException>(() => OnnxModelIO.Load(folder)).Message);
+
+        if (OperatingSystem.IsWindows()) return;
+        var fifo = ModelWithExternalData("weights.bin");
+        data = Path.Combine(Path.GetDirectoryName(fifo)!, "weights.bin");
+        File.Delete(data);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", data)) mkfifo.WaitForExit();
+        var load = Task.Run(() => OnnxModelIO.Load(fifo));
+        Assert.Same(load, await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(20)))); // a blocked read would never finish
+        var e = await Assert.ThrowsAsync<PtqException>(() => load);
+        Assert.Contains("not a regular file", e.Message);
+        Assert.Contains("External data of initializer", e.Message);
+    }
+
+    [Fact]
+    public void Saving_over_a_hard_link_to_an_input_leaves_the_input_as_it_was()
+    {
+        // Outputs are written to a temporary file that is then renamed over the target: a target that is a
+        // hard link to an input gets a new file of its own, and the input's bytes stay untouched.
+        if (OperatingSystem.IsWindows()) return;
+        var dir = TestPaths.NewTempDir();
+        var input = Path.Combine(dir, "input.onnx");
+        File.Copy(TestPaths.SampleModel, input);
+        var link = Path.Combine(dir, "link.onnx");
+        using (var ln = System.Diagnostics.Process.Start("ln", [input, link])) ln.WaitForExit();
+        var before = File.ReadAllBytes(input);
+
+        var other = TestGraphs.TwoConv();
+        OnnxModelIO.Save(other, link);
+
+        Assert.Equal(before, File.ReadAllBytes(input));
+        Assert.Equal(other.ToByteArray(), File.ReadAllBytes(link));
+    }
+
+    [Fact]
     public void Save_leaves_no_temporary_files_behind()
     {
         var dir = TestPaths.NewTempDir();
