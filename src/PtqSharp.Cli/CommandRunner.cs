@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PtqSharp.Execution;
 using Spectre.Console;
 
 namespace PtqSharp.Cli;
@@ -12,6 +13,9 @@ internal static class CommandRunner
 {
     /// <summary>Whether internal errors print their stack trace (<c>--verbose</c>).</summary>
     public static bool Verbose { get; set; }
+
+    /// <summary>The execution provider named by <c>--provider</c>, if any.</summary>
+    public static string? Provider { get; set; }
 
     /// <summary>Cancelled by Ctrl-C or SIGTERM during the current command.</summary>
     public static CancellationToken Cancellation { get; private set; }
@@ -33,6 +37,7 @@ internal static class CommandRunner
         Cancellation = cts.Token;
         try
         {
+            using var runtime = RuntimeScope.Enter(Provider is null ? null : RuntimeOptions.ForProvider(Provider));
             return body();
         }
         catch (NotFasterException e)

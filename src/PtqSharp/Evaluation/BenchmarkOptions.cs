@@ -1,3 +1,5 @@
+using PtqSharp.Execution;
+
 namespace PtqSharp.Evaluation;
 
 /// <summary>Settings of a latency measurement.</summary>
@@ -17,6 +19,9 @@ public sealed record BenchmarkOptions
 
     /// <summary>Sizes of dynamic dimensions other than the batch, per input name, e.g. sequence length: "input_ids" = [1, 128].</summary>
     public IReadOnlyDictionary<string, long[]> Shapes { get; init; } = new Dictionary<string, long[]>();
+
+    /// <summary>The execution provider and session settings the timed sessions use; <see cref="RuntimeOptions.Default"/> when null.</summary>
+    public RuntimeOptions? Runtime { get; init; }
 
     internal void Validate()
     {

@@ -43,6 +43,7 @@ public static class LatencyBenchmark
     {
         options ??= new BenchmarkOptions();
         options.Validate();
+        using var runtime = RuntimeScope.Enter(options.Runtime);
         var sessions = new List<ModelSession>();
         var runs = new List<ModelSession.RepeatedRun>();
         try

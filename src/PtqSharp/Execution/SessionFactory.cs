@@ -11,7 +11,11 @@ internal static class SessionFactory
     /// <param name="settings">Optimization level, threads.</param>
     /// <param name="optimizedModelPath">Where the runtime writes the graph it optimized, if anywhere.</param>
     /// <param name="profilePrefix">Turns on ONNX Runtime's profiler, writing its JSON to a file with this prefix.</param>
-    public static InferenceSession Create(ModelProto model, ExecutionSettings settings, string? optimizedModelPath = null, string? profilePrefix = null)
+    /// <param name="forRunning">
+    /// Whether the session runs the model, so the caller's <see cref="RuntimeOptions"/> (provider, config entries)
+    /// apply; sessions that only hand the optimized graph back keep the CPU's graph.
+    /// </param>
+    public static InferenceSession Create(ModelProto model, ExecutionSettings settings, string? optimizedModelPath = null, string? profilePrefix = null, bool forRunning = true)
     {
         using var options = new SessionOptions
         {
@@ -32,6 +36,8 @@ internal static class SessionFactory
             options.ProfileOutputPathPrefix = profilePrefix;
             options.EnableProfiling = true;
         }
+
+        if (forRunning) RuntimeScope.Options.ConfigureSession?.Invoke(options);
 
         try
         {
@@ -55,7 +61,7 @@ internal static class SessionFactory
         try
         {
             var path = Path.Combine(dir.FullName, "optimized.onnx");
-            using (Create(model, new ExecutionSettings { Optimization = level, Threads = 1 }, path))
+            using (Create(model, new ExecutionSettings { Optimization = level, Threads = 1 }, path, forRunning: false))
             {
             }
 

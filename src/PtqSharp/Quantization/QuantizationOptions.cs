@@ -1,3 +1,4 @@
+using PtqSharp.Execution;
 using PtqSharp.Hardware;
 
 namespace PtqSharp.Quantization;
@@ -62,6 +63,9 @@ public sealed record QuantizationOptions
 
     /// <summary>Keep in float the ops whose integer kernels run slower than float on this machine, so INT8 is never slower than FP32 (on by default).</summary>
     public LatencyAwareOptions LatencyAware { get; init; } = new();
+
+    /// <summary>The execution provider and session settings the run's ONNX Runtime sessions use; <see cref="RuntimeOptions.Default"/> when null.</summary>
+    public RuntimeOptions? Runtime { get; init; }
 
     /// <summary>The rules in force: the user's hardware config, else the target device's.</summary>
     internal HardwareConfig Rules => HardwareConfig ?? Hardware.HardwareConfig.For(TargetDevice);

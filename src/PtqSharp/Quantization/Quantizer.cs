@@ -3,6 +3,7 @@ using Onnx;
 using PtqSharp.AccuracyControl;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
+using PtqSharp.Execution;
 using PtqSharp.Onnx;
 
 namespace PtqSharp.Quantization;
@@ -37,6 +38,7 @@ public static class Quantizer
         IProgress<QuantizationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new QuantizationOptions();
+        using var runtime = RuntimeScope.Enter(options.Runtime);
         var total = Stopwatch.StartNew();
         var calibrated = DefaultQuantization.Calibrate(model.Proto, calibrationData, options, [options.Preset], progress, cancellationToken);
         var (quantized, plan) = calibrated.Build(options.Preset, []);
@@ -64,6 +66,7 @@ public static class Quantizer
         IProgress<QuantizationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new AccuracyControlOptions();
+        using var runtime = RuntimeScope.Enter(quantization?.Runtime);
         var evaluator = new ValidationEvaluator(validationData, metric, validate: null, options.Parallelism);
         return AccuracyControlLoop.Run(model.Proto, calibrationData, evaluator, quantization ?? new QuantizationOptions(), options, progress, cancellationToken);
     }
@@ -87,6 +90,7 @@ public static class Quantizer
         IProgress<QuantizationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new AccuracyControlOptions();
+        using var runtime = RuntimeScope.Enter(quantization?.Runtime);
         var evaluator = new ValidationEvaluator(validationData, metric: null, (m, d) => validate(new OnnxModel(m), d), options.Parallelism);
         return AccuracyControlLoop.Run(model.Proto, calibrationData, evaluator, quantization ?? new QuantizationOptions(), options, progress, cancellationToken);
     }
