@@ -16,13 +16,25 @@ internal static class DataSources
         return ImageFolderDataset.Unlabeled(folder, resolvedPreprocessing());
     }
 
-    /// <summary>Labeled images: a file,label CSV when given, else one subfolder per class.</summary>
-    public static LabeledDataset OpenLabeled(string folder, string? labelsCsv, ImagePreprocessing preprocessing) =>
-        labelsCsv is not null ? ImageFolderDataset.WithLabelsCsv(folder, labelsCsv, preprocessing) : ImageFolderDataset.ByClassFolder(folder, preprocessing);
+    /// <summary>
+    /// Labeled samples: NumPy samples with a file,label CSV, or images with a CSV or one subfolder per class.
+    /// Image preprocessing is resolved only for images.
+    /// </summary>
+    public static LabeledDataset OpenLabeled(string folder, string? labelsCsv, Func<ImagePreprocessing> resolvedPreprocessing)
+    {
+        if (!Directory.Exists(folder)) throw new PtqException($"Validation folder '{folder}' does not exist.");
+        if (NumpyFolderDataset.Holds(folder))
+        {
+            return labelsCsv is not null ? NumpyFolderDataset.WithLabelsCsv(folder, labelsCsv)
+                : throw new PtqException($"Validation folder '{folder}' holds NumPy samples: give their classes with --labels (a CSV of file,label).");
+        }
+
+        return labelsCsv is not null ? ImageFolderDataset.WithLabelsCsv(folder, labelsCsv, resolvedPreprocessing()) : ImageFolderDataset.ByClassFolder(folder, resolvedPreprocessing());
+    }
 
     /// <summary>The validation data a metric needs: labeled for top-1/top-5, any samples for agreement metrics.</summary>
     public static Dataset OpenValidation(string folder, string? labelsCsv, string metric, Func<ImagePreprocessing> resolvedPreprocessing) =>
-        QuantizeSettings.NeedsLabels(metric) ? OpenLabeled(folder, labelsCsv, resolvedPreprocessing()) : Open(folder, resolvedPreprocessing);
+        QuantizeSettings.NeedsLabels(metric) ? OpenLabeled(folder, labelsCsv, resolvedPreprocessing) : Open(folder, resolvedPreprocessing);
 
     public static AccuracyMetric Metric(string metric, Dataset validation) => metric switch
     {

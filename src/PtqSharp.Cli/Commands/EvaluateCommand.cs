@@ -15,8 +15,8 @@ internal static class EvaluateCommand
         var compare = new Option<string?>("--compare") { Description = "A reference model (e.g. the FP32 original): both are scored, and agreement metrics compare with it." };
         var options = new BoundOptions([.. QuantizeOptions.DataFlags, "--labels", "--metric"], new Dictionary<string, string>
         {
-            ["--data"] = "Validation data: labeled images (one subfolder per class, or --labels); for agreement metrics any images or NumPy samples.",
-            ["--labels"] = "CSV of file,label for the --data images (otherwise one subfolder per class).",
+            ["--data"] = "Validation data: for top-1/top-5, images in one subfolder per class, or images or NumPy samples with --labels; for agreement metrics any images or NumPy samples.",
+            ["--labels"] = "CSV of file,label (0-based class) for the --data images or NumPy samples (images otherwise take the class of their subfolder).",
             ["--metric"] = "top1, top5 (labeled data), top1-agreement or cosine (agreement with --compare).",
         });
         var command = new Command("evaluate", "Score a model on validation data (top-1, top-5, or agreement with a reference model).") { model, compare };

@@ -100,7 +100,7 @@ internal static class QuantizeCommand
             return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
         }
 
-        LabeledDataset? validationSet = s.Validation is { } v ? DataSources.OpenLabeled(v, s.Labels, preprocessing.Value) : null;
+        LabeledDataset? validationSet = s.Validation is { } v ? DataSources.OpenLabeled(v, s.Labels, () => preprocessing.Value) : null;
         AnsiConsole.MarkupLine($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(dataPath)}[/]");
         var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p, CommandRunner.Cancellation));
         result.Save(outputPath);

@@ -42,7 +42,7 @@ public sealed class ImageFolderDataset : LabeledDataset
             ThrowHelper.Throw($"Data folder '{folder}' does not exist.");
         }
 
-        var files = DataFiles.Enumerate(folder, f => Extensions.Contains(Path.GetExtension(f)));
+        var files = DataFiles.Enumerate(folder, IsImage);
         if (files.Count == 0)
         {
             ThrowHelper.Throw($"Data folder '{folder}' holds no images (.jpg, .jpeg, .png, .bmp).");
@@ -76,34 +76,15 @@ public sealed class ImageFolderDataset : LabeledDataset
         return new ImageFolderDataset(files, labels, classes!, preprocessing);
     }
 
-    /// <summary>Labels from a CSV with rows <c>file,label</c> (file relative to the folder; integer label; optional header).</summary>
+    /// <summary>Labels from a CSV with rows <c>file,label</c> (file relative to the folder; 0-based integer label; optional header).</summary>
     public static ImageFolderDataset WithLabelsCsv(string folder, string csvPath, ImagePreprocessing preprocessing)
     {
-        FilePaths.ThrowIfNotFile(csvPath, "Labels file");
-        var files = new List<string>();
-        var labels = new List<int>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(csvPath))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var parts = line.Split(',', 2, StringSplitOptions.TrimEntries);
-            int label = 0;
-            if (parts.Length != 2 || !int.TryParse(parts[1], out label))
-            {
-                if (lineNo == 1) continue; // header
-                ThrowHelper.Throw($"{csvPath}:{lineNo}: expected 'file,label' with an integer label, got '{line}'.");
-            }
-
-            var file = Path.Combine(folder, parts[0]);
-            if (!File.Exists(file)) ThrowHelper.Throw($"{csvPath}:{lineNo}: image '{file}' does not exist.");
-            files.Add(file);
-            labels.Add(label);
-        }
-
-        if (files.Count == 0) ThrowHelper.Throw($"Labels file '{csvPath}' lists no images.");
+        if (!Directory.Exists(folder)) ThrowHelper.Throw($"Data folder '{folder}' does not exist.");
+        var (files, labels) = LabelsCsv.Read(folder, csvPath, "image", IsImage);
         return new ImageFolderDataset(files, labels, null, preprocessing);
     }
+
+    internal static bool IsImage(string file) => Extensions.Contains(Path.GetExtension(file));
 
     /// <summary>The class of image <paramref name="index"/>; only for labeled folders.</summary>
     public override int Label(int index) =>

@@ -21,6 +21,17 @@ public class NpyTests
 
     internal static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
 
+    /// <summary>An .npz archive of the given .npy entries.</summary>
+    internal static void WriteNpz(string path, params (string Name, byte[] Npy)[] entries)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        foreach (var (name, npy) in entries)
+        {
+            using var s = zip.CreateEntry(name).Open();
+            s.Write(npy);
+        }
+    }
+
     [Theory]
     [InlineData("<f4", "100000, 100000, 100", "over the 1024 MiB a sample may hold")]
     [InlineData("<f4", "4, -1", "dimensions must be non-negative whole numbers")]
