@@ -17,7 +17,7 @@ internal static class AccuracyControlPrinter
             iterations.AddRow(i.Number.ToString(), Markup.Escape(i.Action), report.Format(i.Score), Drop(report, i.Drop), i.Kept ? "yes" : "[grey]stepped back[/]", i.RevertedCount.ToString(), $"{i.Seconds:0.0} s");
         }
 
-        AnsiConsole.Write(iterations);
+        Terminal.Out.Write(iterations);
         var q = report.Quantization;
         var summary = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("").HideHeaders();
         summary.AddRow("Result", report.BoundMet
@@ -36,7 +36,7 @@ internal static class AccuracyControlPrinter
         summary.AddRow("Evaluations", Markup.Escape($"{report.Evaluations:0.0} validation sets: {report.FullEvaluations} full (FP32 and {report.Iterations.Count} INT8), {report.RankedVariants} ranking variants ({report.RankedSampleRuns} samples run)"));
         summary.AddRow("Time", $"{report.TotalSeconds:0.0} s = {report.TimeInFp32Evaluations:0.0}x one FP32 evaluation ({report.Fp32EvaluationSeconds:0.0} s); {report.Rankings} ranking(s), {report.RankedVariants} variants, {report.RankingSeconds:0.0} s");
         summary.AddRow("Written", Markup.Escape(string.Join("\n", written)));
-        AnsiConsole.Write(summary);
+        Terminal.Out.Write(summary);
     }
 
     private static string Drop(AccuracyControlReport report, double drop) => drop <= report.MaxDrop ? $"[green]{report.Format(drop)}[/]" : report.Format(drop);

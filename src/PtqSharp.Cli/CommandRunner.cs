@@ -20,7 +20,16 @@ internal static class CommandRunner
     /// <summary>Cancelled by Ctrl-C or SIGTERM during the current command.</summary>
     public static CancellationToken Cancellation { get; private set; }
 
-    public static int Run(Func<int> body)
+    /// <param name="command">The command's name, for its JSON object.</param>
+    /// <param name="body">The command; returns its exit code.</param>
+    public static int Run(string command, Func<int> body)
+    {
+        var (code, error) = Execute(body);
+        Terminal.End(command, code, error);
+        return code;
+    }
+
+    private static (int Code, string? Error) Execute(Func<int> body)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -38,39 +47,43 @@ internal static class CommandRunner
         try
         {
             using var runtime = RuntimeScope.Enter(Provider is null ? null : RuntimeOptions.ForProvider(Provider));
-            return body();
+            return (body(), null);
         }
         catch (NotFasterException e)
         {
             SummaryPrinter.PrintLatency(e.Latency);
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return ExitCodes.NotFaster;
+            Terminal.Result(new NotFasterResult(e.Latency));
+            return Fail(ExitCodes.NotFaster, e.Message);
         }
         catch (PtqException e)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return ExitCodes.InputError;
+            return Fail(ExitCodes.InputError, e.Message);
         }
         catch (OperationCanceledException)
         {
-            AnsiConsole.MarkupLine("[yellow]cancelled: nothing was written[/]");
-            return ExitCodes.Cancelled;
+            Terminal.Error("[yellow]cancelled: nothing was written[/]");
+            return (ExitCodes.Cancelled, "cancelled: nothing was written");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)} (a file could not be read or written: check the path, its permissions and the free disk space)");
-            return ExitCodes.FileError;
+            return Fail(ExitCodes.FileError, $"{e.Message} (a file could not be read or written: check the path, its permissions and the free disk space)");
         }
         catch (Exception e)
         {
-            AnsiConsole.MarkupLine($"[red]internal error:[/] {Markup.Escape(e.Message)}{(Verbose ? "" : " (run with --verbose for the stack trace to report)")}");
-            if (Verbose) Console.Error.WriteLine(e);
-            return ExitCodes.InternalError;
+            Terminal.Error($"[red]internal error:[/] {Markup.Escape(e.Message)}{(Verbose ? "" : " (run with --verbose for the stack trace to report)")}");
+            if (Verbose) Terminal.Errors.Profile.Out.Writer.WriteLine(e.ToString()); // raw: a trace must not be wrapped
+            return (ExitCodes.InternalError, $"internal error: {e.Message}");
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
             Cancellation = CancellationToken.None;
         }
+    }
+
+    private static (int, string) Fail(int code, string message)
+    {
+        Terminal.Error($"[red]error:[/] {Markup.Escape(message)}");
+        return (code, message);
     }
 }

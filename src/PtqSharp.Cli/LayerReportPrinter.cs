@@ -15,9 +15,9 @@ internal static class LayerReportPrinter
             table.AddRow(Markup.Escape(t.Tensor), t.Kind, Markup.Escape(t.Consumers), $"{t.SqnrDb:0.0} dB");
         }
 
-        AnsiConsole.Write(table);
+        Terminal.Out.Write(table);
         report.SaveCsv(csvPath);
-        AnsiConsole.MarkupLine($"Per-tensor report: [bold]{Markup.Escape(csvPath)}[/]");
+        Terminal.Note($"Per-tensor report: [bold]{Markup.Escape(csvPath)}[/]");
     }
 
     public static string CsvPathBeside(string modelPath) =>

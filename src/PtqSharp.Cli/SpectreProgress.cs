@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace PtqSharp.Cli;
 
 /// <summary>Shows library progress as Spectre.Console progress bars, one per stage.</summary>
-internal sealed class SpectreProgress(ProgressContext context) : IProgress<QuantizationProgress>
+internal sealed class SpectreProgress(ProgressContext? context) : IProgress<QuantizationProgress>
 {
     private readonly Dictionary<string, ProgressTask> _tasks = new();
     private ProgressTask? _current;
@@ -19,6 +19,7 @@ internal sealed class SpectreProgress(ProgressContext context) : IProgress<Quant
 
     private void Update(QuantizationProgress value)
     {
+        if (context is null) return;
         if (!_tasks.TryGetValue(value.Stage, out var task))
         {
             if (_current is { IsFinished: false }) _current.Value = _current.MaxValue;
@@ -36,9 +37,9 @@ internal sealed class SpectreProgress(ProgressContext context) : IProgress<Quant
         foreach (var task in _tasks.Values) task.Value = task.MaxValue;
     }
 
-    /// <summary>Runs <paramref name="body"/> under a progress display that ends with all bars full.</summary>
+    /// <summary>Runs <paramref name="body"/> under a progress display on stderr that ends with all bars full (none when quiet or JSON).</summary>
     public static T Run<T>(Func<SpectreProgress, T> body) =>
-        AnsiConsole.Progress()
+        Terminal.Quiet || Terminal.Json ? body(new SpectreProgress(null)) : Terminal.Errors.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>

@@ -49,7 +49,7 @@ internal static class SummaryPrinter
         }
 
         if (skipped.Count > 5) table.AddRow("[grey]kept in float[/]", $"... and {skipped.Count - 5} more");
-        AnsiConsole.Write(table);
+        Terminal.Out.Write(table);
     }
 
     /// <summary>The latency rows alone, for a run that wrote nothing because no INT8 model was faster.</summary>
@@ -58,7 +58,7 @@ internal static class SummaryPrinter
         var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");
         table.HideHeaders();
         AddLatencyRows(table, latency);
-        AnsiConsole.Write(table);
+        Terminal.Out.Write(table);
     }
 
     private static void AddLatencyRows(Table table, LatencyReport latency)

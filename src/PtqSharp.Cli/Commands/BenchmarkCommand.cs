@@ -22,7 +22,7 @@ internal static class BenchmarkCommand
         {
             model, compare, threads, batch, runs, warmup, shapes,
         };
-        command.SetAction(r => CommandRunner.Run(() =>
+        command.SetAction(r => CommandRunner.Run("benchmark", () =>
         {
             var options = new BenchmarkOptions
             {
@@ -55,7 +55,11 @@ internal static class BenchmarkCommand
             Row("latency, p90", x => x.P90Ms, v => $"{v:0.000} ms");
             Row("throughput", x => x.SamplesPerSecond, v => $"{v:0.0} samples/s");
             table.Caption($"batch {options.BatchSize}, {(options.Threads == 0 ? "all cores" : $"{options.Threads} thread(s)")}, {options.Runs} runs after {options.Warmup} warm-up{(paths.Count > 1 ? ", interleaved" : "")}, {Environment.ProcessorCount} cores");
-            AnsiConsole.Write(table);
+            Terminal.Out.Write(table);
+            Terminal.Result(new BenchmarkResult(
+                paths.Zip(results, (path, x) => new BenchmarkedModel(path, x.SizeBytes, x.MedianMs, x.P90Ms, x.SamplesPerSecond)).ToList(),
+                results.Count == 2 ? results[1].MedianMs / results[0].MedianMs : null,
+                options.BatchSize, options.Threads, options.Runs, options.Warmup, Environment.ProcessorCount));
             return ExitCodes.Success;
         }));
         return command;

@@ -17,7 +17,7 @@ internal static class DebugCommand
         var data = new BoundOptions(QuantizeOptions.DataFlags, new Dictionary<string, string> { ["--data"] = "Samples to compare on: images or NumPy files." });
         var command = new Command("debug", "Show which layers quantization hurts: SQNR of every quantized tensor against the float model.") { model, quantized, samples, csv };
         data.AddTo(command);
-        command.SetAction(r => CommandRunner.Run(() =>
+        command.SetAction(r => CommandRunner.Run("debug", () =>
         {
             var settings = data.Apply(r, new QuantizeSettings());
             var folder = settings.Data ?? throw new PtqException("--data is required: samples to compare the two models on.");
@@ -33,6 +33,7 @@ internal static class DebugCommand
                 return LayerErrorReport.Compute(original, qdq, dataset, Enumerable.Range(0, count).ToList());
             });
             LayerReportPrinter.Print(report, csvPath);
+            Terminal.Result(new DebugResult(csvPath, report));
             return ExitCodes.Success;
         }));
         return command;

@@ -13,11 +13,13 @@ internal static class DevicesCommand
         var show = new Option<string?>("--show") { Description = "Print one device's rules as JSON, to start your own --hardware-config from." };
         var file = new Option<string?>("--hardware-config") { Description = "Check and summarize your own rules file instead of the built-in devices." };
         var command = new Command("devices", "List the target devices and their quantization rules: activations / weights each preset selects.") { show, file };
-        command.SetAction(r => CommandRunner.Run(() =>
+        command.SetAction(r => CommandRunner.Run("devices", () =>
         {
             if (r.GetValue(show) is { } name)
             {
-                AnsiConsole.Profile.Out.Writer.Write(HardwareConfig.Json(TargetDeviceNames.Parse(name, "--show")));
+                var rules = HardwareConfig.Json(TargetDeviceNames.Parse(name, "--show"));
+                if (Terminal.Json) Terminal.Result(System.Text.Json.Nodes.JsonNode.Parse(rules)!);
+                else AnsiConsole.Profile.Out.Writer.Write(rules);
                 return ExitCodes.Success;
             }
 
@@ -31,15 +33,20 @@ internal static class DevicesCommand
                     .. Enum.GetValues<QuantizationPreset>().Select(p => Markup.Escape(Describe(c, p)))]);
             }
 
-            AnsiConsole.Write(table);
+            Terminal.Out.Write(table);
             foreach (var c in configs)
             {
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(c.Name)}[/] {Markup.Escape(c.Description)}");
-                AnsiConsole.MarkupLine($"  quantized: {Markup.Escape(string.Join(", ", c.Operations.Keys))}; {(c.OverflowFix ? "overflow fix applies" : "no overflow fix")}");
-                foreach (var note in Notes(c)) AnsiConsole.MarkupLine($"  {Markup.Escape(note)}");
+                Terminal.Out.MarkupLine($"[bold]{Markup.Escape(c.Name)}[/] {Markup.Escape(c.Description)}");
+                Terminal.Out.MarkupLine($"  quantized: {Markup.Escape(string.Join(", ", c.Operations.Keys))}; {(c.OverflowFix ? "overflow fix applies" : "no overflow fix")}");
+                foreach (var note in Notes(c)) Terminal.Out.MarkupLine($"  {Markup.Escape(note)}");
             }
 
-            AnsiConsole.MarkupLine("VPU is an alias of NPU. [grey]ptq devices --show CPU[/] prints a device's rules as JSON; [grey]ptq quantize --hardware-config my.json[/] uses your own.");
+            Terminal.Result(new DevicesResult(configs.Select(c => new DeviceSummary(c.Name, c.Description,
+                c.Activations.Select(q => q.ToString()).ToList(), c.Weights.Select(q => q.ToString()).ToList(),
+                Enum.GetValues<QuantizationPreset>().ToDictionary(DataSources.Name,
+                    p => new PresetSelection(c.ActivationQuantizer(p).ToString(), c.WeightQuantizer(p).ToString(), DataSources.Name(c.EffectivePreset(p)))),
+                c.Operations.Keys.ToList(), c.OverflowFix)).ToList()));
+            Terminal.Out.MarkupLine("VPU is an alias of NPU. [grey]ptq devices --show CPU[/] prints a device's rules as JSON; [grey]ptq quantize --hardware-config my.json[/] uses your own.");
             return ExitCodes.Success;
         }));
         return command;

@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         });
         var command = new Command("evaluate", "Score a model on validation data (top-1, top-5, or agreement with a reference model).") { model, compare };
         options.AddTo(command);
-        command.SetAction(r => CommandRunner.Run(() =>
+        command.SetAction(r => CommandRunner.Run("evaluate", () =>
         {
             var settings = options.Apply(r, new QuantizeSettings());
             var name = settings.Metric;
@@ -49,7 +49,8 @@ internal static class EvaluateCommand
             table.AddRow(Markup.Escape(r.GetValue(model)!), $"{score:0.0000}");
             if (referenceScore is double b) table.Caption($"drop {b - score:0.0000} ({(b - score) * 100:0.00} points) on {dataset.Count} samples");
             else table.Caption($"{dataset.Count} samples{(reference is null ? "" : $", against {Markup.Escape(r.GetValue(compare)!)}")}");
-            AnsiConsole.Write(table);
+            Terminal.Out.Write(table);
+            Terminal.Result(new EvaluateResult(name, dataset.Count, r.GetValue(model)!, score, r.GetValue(compare), referenceScore, referenceScore is double d ? d - score : null));
             return ExitCodes.Success;
         }));
         return command;

@@ -14,31 +14,32 @@ internal static class InspectCommand
         var model = new Argument<string>("model") { Description = "ONNX model to inspect." };
         var device = new Option<string>("--target-device") { Description = "Rules used to tell which ops would be quantized.", DefaultValueFactory = _ => "ANY" };
         var command = new Command("inspect", "Show a model's inputs, outputs, opset, op counts and which ops would be quantized, or, for a quantized model, its quantizers' types, scales and zero points.") { model, device };
-        command.SetAction(r => CommandRunner.Run(() =>
+        command.SetAction(r => CommandRunner.Run("inspect", () =>
         {
             var path = r.GetValue(model)!;
             var proto = OnnxModel.Load(path);
             var info = ModelInspector.Inspect(proto, TargetDeviceNames.Parse(r.GetValue(device)!, "--target-device"));
+            Terminal.Result(new InspectResult(path, info));
 
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(path)}[/]: opset {info.Opset}, IR {info.IrVersion}, producer {Markup.Escape(info.Producer)}, {SummaryPrinter.Size(info.SizeBytes)}");
+            Terminal.Out.MarkupLine($"[bold]{Markup.Escape(path)}[/]: opset {info.Opset}, IR {info.IrVersion}, producer {Markup.Escape(info.Producer)}, {SummaryPrinter.Size(info.SizeBytes)}");
             var io = new Table().Border(TableBorder.Rounded).AddColumns("", "name", "type", "shape");
             foreach (var t in info.Inputs) io.AddRow("input", Markup.Escape(t.Name), t.ElementType, Markup.Escape(t.Shape));
             foreach (var t in info.Outputs) io.AddRow("output", Markup.Escape(t.Name), t.ElementType, Markup.Escape(t.Shape));
-            AnsiConsole.Write(io);
+            Terminal.Out.Write(io);
 
             if (info.Quantizers.Count > 0)
             {
                 var ops = new Table().Border(TableBorder.Rounded).AddColumns("op type", "count");
                 foreach (var op in info.OpTypes) ops.AddRow(op.OpType, op.Count.ToString());
-                AnsiConsole.Write(ops);
+                Terminal.Out.Write(ops);
                 PrintQuantizers(info.Quantizers);
                 return ExitCodes.Success;
             }
 
             var planned = new Table().Border(TableBorder.Rounded).AddColumns("op type", "count", $"quantized ({info.Device})");
             foreach (var op in info.OpTypes) planned.AddRow(op.OpType, op.Count.ToString(), op.Quantized is int q ? q.ToString() : "-");
-            AnsiConsole.Write(planned);
-            AnsiConsole.MarkupLine($"{info.QuantizedOps} ops would be quantized, with {info.ActivationQuantizers} activation quantizers (after opset upgrade and BatchNorm folding).");
+            Terminal.Out.Write(planned);
+            Terminal.Out.MarkupLine($"{info.QuantizedOps} ops would be quantized, with {info.ActivationQuantizers} activation quantizers (after opset upgrade and BatchNorm folding).");
             return ExitCodes.Success;
         }));
         return command;
@@ -57,8 +58,8 @@ internal static class InspectCommand
             table.AddRow(Markup.Escape(q.Tensor), q.Kind, q.Type, granularity, scale, zeroPoint);
         }
 
-        AnsiConsole.Write(table);
+        Terminal.Out.Write(table);
         var byKind = string.Join(", ", quantizers.GroupBy(q => $"{q.Kind} {q.Type}").Select(g => $"{g.Count()} {g.Key}"));
-        AnsiConsole.MarkupLine($"Already quantized: {quantizers.Count} quantizers ({Markup.Escape(byKind)}){(quantizers.Count > Shown ? $"; the first {Shown} shown" : "")}.");
+        Terminal.Out.MarkupLine($"Already quantized: {quantizers.Count} quantizers ({Markup.Escape(byKind)}){(quantizers.Count > Shown ? $"; the first {Shown} shown" : "")}.");
     }
 }

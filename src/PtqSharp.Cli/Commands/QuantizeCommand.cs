@@ -24,14 +24,15 @@ internal static class QuantizeCommand
             config, printConfig,
         };
         options.AddTo(command);
-        command.SetAction(r => CommandRunner.Run(() =>
+        command.SetAction(r => CommandRunner.Run("quantize", () =>
         {
             var s = r.GetValue(config) is { } file ? PotConfig.Load(file, new QuantizeSettings()) : new QuantizeSettings();
             s = options.Apply(r, s);
-            foreach (var warning in s.Warnings) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+            foreach (var warning in s.Warnings) Terminal.Warn(warning);
             if (r.GetValue(printConfig))
             {
-                AnsiConsole.Profile.Out.Writer.WriteLine(PotConfig.ToJson(s));
+                if (Terminal.Json) Terminal.Result(System.Text.Json.Nodes.JsonNode.Parse(PotConfig.ToJson(s))!);
+                else AnsiConsole.Profile.Out.Writer.WriteLine(PotConfig.ToJson(s));
                 return ExitCodes.Success;
             }
 
@@ -52,7 +53,7 @@ internal static class QuantizeCommand
             if (c.IsEmpty || allowed.Any(c.Allows)) return c;
             var kept = new[] { c with { Bits = null }, c with { Mode = null }, c with { Granularity = null }, c with { NarrowRange = null } }.FirstOrDefault(x => allowed.Any(x.Allows))
                 ?? QuantizerConstraints.None;
-            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape($"params.{section} ({c}) is not fully honoured: the {rules.Name} rules allow {string.Join(" | ", allowed)}; kept: {(kept.IsEmpty ? "nothing" : kept.ToString())}.")}");
+            Terminal.Warn($"params.{section} ({c}) is not fully honoured: the {rules.Name} rules allow {string.Join(" | ", allowed)}; kept: {(kept.IsEmpty ? "nothing" : kept.ToString())}.");
             return kept;
         }
 
@@ -93,15 +94,16 @@ internal static class QuantizeCommand
         {
             var folder = s.Validation ?? throw new PtqException("--method accuracy-aware needs --validation: annotated data to measure the metric on.");
             var validationData = DataSources.OpenValidation(folder, s.Labels, s.Metric, () => preprocessing.Value);
-            AnsiConsole.MarkupLine($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {s.Metric} on {validationData.Count} validation samples, max drop {s.Control.MaxDrop.ToString(CultureInfo.InvariantCulture)} ({DataSources.Name(s.Control.DropType)})");
+            Terminal.Note($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {s.Metric} on {validationData.Count} validation samples, max drop {s.Control.MaxDrop.ToString(CultureInfo.InvariantCulture)} ({DataSources.Name(s.Control.DropType)})");
             var controlled = SpectreProgress.Run(p => Quantizer.QuantizeWithAccuracyControl(source, dataset, validationData, DataSources.Metric(s.Metric, validationData), s.Control, options, p, CommandRunner.Cancellation));
             var written = controlled.SaveAll(outputPath);
             AccuracyControlPrinter.Print(controlled.Report, written);
+            Terminal.Result(new AccuracyAwareResult(written, controlled.Report));
             return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
         }
 
         LabeledDataset? validationSet = s.Validation is { } v ? DataSources.OpenLabeled(v, s.Labels, () => preprocessing.Value) : null;
-        AnsiConsole.MarkupLine($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(dataPath)}[/]");
+        Terminal.Note($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(dataPath)}[/]");
         var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p, CommandRunner.Cancellation));
         result.Save(outputPath);
 
@@ -118,6 +120,7 @@ internal static class QuantizeCommand
         }
 
         SummaryPrinter.Print(result.Report, outputPath, accuracy, validationSet?.Count ?? 0);
+        LayerErrorReport? layerReport = null;
         if (s.LayerReport)
         {
             var held = result.Report.HoldOutSamples;
@@ -128,7 +131,12 @@ internal static class QuantizeCommand
                 return LayerErrorReport.Compute(source, result.Model, dataset, indices);
             });
             LayerReportPrinter.Print(layers, LayerReportPrinter.CsvPathBeside(outputPath));
+            layerReport = layers;
         }
+
+        Terminal.Result(new QuantizeResult(outputPath, result.Report,
+            accuracy is var (fp32, int8) ? new ValidationAccuracy("top1", validationSet!.Count, fp32, int8, fp32 - int8) : null,
+            s.LayerReport ? LayerReportPrinter.CsvPathBeside(outputPath) : null, layerReport));
 
         return ExitCodes.Success;
     }

@@ -94,16 +94,8 @@ public sealed record AccuracyControlReport
     /// <summary>Formats a metric value or drop with <see cref="Decimals"/>.</summary>
     public string Format(double value) => value.ToString("F" + Decimals, CultureInfo.InvariantCulture);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
-    /// <summary>The report as indented JSON with snake_case keys (the <c>name.accuracy.json</c> file).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    /// <summary>The report as indented JSON with snake_case keys (the <c>name.accuracy.json</c> file), as <see cref="ReportJson"/> writes every report.</summary>
+    public string ToJson() => ReportJson.Serialize(this);
 
     /// <summary>A plain-text account: the bound, the table of iterations, the reverted ops.</summary>
     public string ToText()

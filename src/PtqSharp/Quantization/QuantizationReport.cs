@@ -70,4 +70,7 @@ public sealed record QuantizationReport
 
     /// <summary>Time including the held-out comparison and the kernel check.</summary>
     public required TimeSpan TotalTime { get; init; }
+
+    /// <summary>The report as indented JSON with snake_case keys, as <see cref="ReportJson"/> writes every report (the <c>report</c> of <c>ptq quantize --json</c>).</summary>
+    public string ToJson() => ReportJson.Serialize(this);
 }

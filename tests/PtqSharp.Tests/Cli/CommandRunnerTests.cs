@@ -9,12 +9,12 @@ public class CommandRunnerTests
     [Fact]
     public void Failures_map_to_their_documented_exit_codes()
     {
-        Assert.Equal(0, CommandRunner.Run(() => ExitCodes.Success));
-        Assert.Equal(2, CommandRunner.Run(() => throw new PtqException("bad input")));
-        Assert.Equal(3, CommandRunner.Run(() => throw new InvalidOperationException("a bug")));
-        Assert.Equal(6, CommandRunner.Run(() => throw new IOException("No space left on device : '/out/m.onnx'")));
-        Assert.Equal(6, CommandRunner.Run(() => throw new UnauthorizedAccessException("Access to the path '/out' is denied.")));
-        Assert.Equal(130, CommandRunner.Run(() => throw new OperationCanceledException()));
+        Assert.Equal(0, CommandRunner.Run("test", () => ExitCodes.Success));
+        Assert.Equal(2, CommandRunner.Run("test", () => throw new PtqException("bad input")));
+        Assert.Equal(3, CommandRunner.Run("test", () => throw new InvalidOperationException("a bug")));
+        Assert.Equal(6, CommandRunner.Run("test", () => throw new IOException("No space left on device : '/out/m.onnx'")));
+        Assert.Equal(6, CommandRunner.Run("test", () => throw new UnauthorizedAccessException("Access to the path '/out' is denied.")));
+        Assert.Equal(130, CommandRunner.Run("test", () => throw new OperationCanceledException()));
         Assert.Equal(1, CliRunner.Run("quantize", "--no-such-option").ExitCode);
     }
 
@@ -23,22 +23,23 @@ public class CommandRunnerTests
     {
         var quiet = CliRunner.Run("inspect", "--verbose", TestPaths.SampleModel);
         Assert.Equal(0, quiet.ExitCode);
-        var original = Console.Error;
+        var original = Terminal.Errors;
         try
         {
             foreach (var verbose in new[] { false, true })
             {
                 var error = new StringWriter();
-                Console.SetError(error);
+                Terminal.Errors = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(error) });
                 CommandRunner.Verbose = verbose;
-                CommandRunner.Run(() => throw new InvalidOperationException("a bug"));
+                CommandRunner.Run("test", () => throw new InvalidOperationException("a bug"));
+                Assert.Contains("internal error:", error.ToString());
                 Assert.Equal(verbose, error.ToString().Contains("at PtqSharp.Tests", StringComparison.Ordinal));
             }
         }
         finally
         {
             CommandRunner.Verbose = false;
-            Console.SetError(original);
+            Terminal.Errors = original;
         }
     }
 
@@ -46,7 +47,7 @@ public class CommandRunnerTests
     public void A_command_sees_a_live_cancellation_token_only_while_it_runs()
     {
         CancellationToken seen = default;
-        CommandRunner.Run(() =>
+        CommandRunner.Run("test", () =>
         {
             seen = CommandRunner.Cancellation;
             return 0;
