@@ -2,6 +2,7 @@ using PtqSharp.AccuracyControl;
 using PtqSharp.Cli.Config;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
+using PtqSharp.Onnx;
 
 namespace PtqSharp.Cli;
 
@@ -43,6 +44,27 @@ internal static class DataSources
         "top1-agreement" => AccuracyMetric.Top1Agreement,
         _ => AccuracyMetric.Cosine,
     };
+
+    /// <summary>
+    /// Settings whose image preprocessing is the one a PtqSharp-quantized model recorded (the first of the models
+    /// that has one), so it is fed as it was calibrated; options given on the command line override it field by field.
+    /// </summary>
+    public static QuantizeSettings RecordedPreprocessing(OnnxModel model, OnnxModel? other)
+    {
+        var recorded = ImagePreprocessing.FromModel(model) ?? (other is null ? null : ImagePreprocessing.FromModel(other));
+        if (recorded is null) return new QuantizeSettings();
+        Terminal.Note(Spectre.Console.Markup.Escape($"Image preprocessing from the model's metadata: mean {string.Join(",", recorded.Mean)}, scale {string.Join(",", recorded.Scale)}, {recorded.Layout}, {recorded.ColorOrder}{(recorded.CenterCrop is float c ? $", center crop {c}" : "")} (options given override it)"));
+        return new QuantizeSettings { Preprocessing = recorded };
+    }
+
+    /// <summary>Warns when the data's values fall outside the input range a quantized model was calibrated for.</summary>
+    public static void WarnIfOutOfRange(Dataset data, OnnxModel model, OnnxModel? other)
+    {
+        foreach (var m in new[] { model, other }.OfType<OnnxModel>())
+        {
+            foreach (var warning in InputRangeCheck.Check(m, data)) Terminal.Warn(warning);
+        }
+    }
 
     /// <summary>"absolute" for <see cref="DropType.Absolute"/>: enum values as the options spell them.</summary>
     public static string Name<T>(T value) where T : struct, Enum => SettingTypes.Kebab(value.ToString());

@@ -19,13 +19,14 @@ internal static class DebugCommand
         data.AddTo(command);
         command.SetAction(r => CommandRunner.Run("debug", () =>
         {
-            var settings = data.Apply(r, new QuantizeSettings());
+            var original = OnnxModel.Load(r.GetValue(model)!);
+            var qdq = OnnxModel.Load(r.GetValue(quantized)!);
+            var settings = data.Apply(r, DataSources.RecordedPreprocessing(qdq, null));
             var folder = settings.Data ?? throw new PtqException("--data is required: samples to compare the two models on.");
             var csvPath = r.GetValue(csv) ?? LayerReportPrinter.CsvPathBeside(r.GetValue(quantized)!);
             OutputGuard.Check([("--csv", csvPath)], [("the --model", r.GetValue(model)), ("the --quantized model", r.GetValue(quantized)), ("the --data folder", folder)]);
-            var original = OnnxModel.Load(r.GetValue(model)!);
-            var qdq = OnnxModel.Load(r.GetValue(quantized)!);
             var dataset = DataSources.Open(folder, () => settings.Preprocessing.ResolveFor(original));
+            DataSources.WarnIfOutOfRange(dataset, qdq, null);
             int count = Math.Min(Math.Max(1, r.GetValue(samples)), dataset.Count);
             var report = SpectreProgress.Run(p =>
             {

@@ -23,11 +23,11 @@ internal static class EvaluateCommand
         options.AddTo(command);
         command.SetAction(r => CommandRunner.Run("evaluate", () =>
         {
-            var settings = options.Apply(r, new QuantizeSettings());
-            var name = settings.Metric;
-            var folder = settings.Data ?? throw new PtqException("--data is required: the validation data to score on.");
             var candidate = OnnxModel.Load(r.GetValue(model)!);
             var reference = r.GetValue(compare) is { } c ? OnnxModel.Load(c) : null;
+            var settings = options.Apply(r, DataSources.RecordedPreprocessing(candidate, reference));
+            var name = settings.Metric;
+            var folder = settings.Data ?? throw new PtqException("--data is required: the validation data to score on.");
             bool labeled = QuantizeSettings.NeedsLabels(name);
             if (!labeled && reference is null)
             {
@@ -35,6 +35,7 @@ internal static class EvaluateCommand
             }
 
             var dataset = DataSources.OpenValidation(folder, settings.Labels, name, () => settings.Preprocessing.ResolveFor(candidate));
+            DataSources.WarnIfOutOfRange(dataset, candidate, reference);
             var scorer = DataSources.Metric(name, dataset);
             var (score, referenceScore) = SpectreProgress.Run(p =>
             {

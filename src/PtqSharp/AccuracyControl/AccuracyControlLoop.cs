@@ -200,6 +200,8 @@ internal sealed class AccuracyControlLoop
             TotalSeconds = _clock.Elapsed.TotalSeconds,
             Quantization = quantizationReport,
         };
+        ModelMetadata.Record(final.Model, _calibration, _quantization);
+        ModelMetadata.Record(fullyQuantized.Model, _calibration, _quantization);
         return new AccuracyControlResult(new OnnxModel(final.Model), new OnnxModel(fullyQuantized.Model), report);
     }
 

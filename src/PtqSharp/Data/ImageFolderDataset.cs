@@ -26,6 +26,9 @@ public sealed class ImageFolderDataset : LabeledDataset
         _preprocessing = preprocessing;
     }
 
+    /// <summary>How each image becomes a model input; quantized models record it (see <see cref="ImagePreprocessing.FromModel"/>).</summary>
+    public ImagePreprocessing Preprocessing => _preprocessing;
+
     /// <summary>The image files, in ordinal path order.</summary>
     public IReadOnlyList<string> Files => _files;
 

@@ -37,6 +37,14 @@ public sealed record ImagePreprocessing
 
     internal float ScaleOf(int channel) => Scale.Count == 1 ? Scale[0] : Scale[channel];
 
+    /// <summary>
+    /// The preprocessing a PtqSharp-quantized model's calibration images went through, from its metadata; null for
+    /// models without it (float models, or calibrated on tensors). Feed the model the same way to evaluate it.
+    /// </summary>
+    /// <param name="model">A model PtqSharp wrote.</param>
+    /// <exception cref="PtqException">The record is damaged.</exception>
+    public static ImagePreprocessing? FromModel(OnnxModel model) => ModelMetadata.ImagePreprocessing(model.Proto);
+
     /// <summary>Fills in what is unset from the model's only input; image folders feed single-input models.</summary>
     /// <param name="onnx">The model the images feed.</param>
     public ImagePreprocessing ResolveFor(OnnxModel onnx)

@@ -42,6 +42,7 @@ public static class Quantizer
         var total = Stopwatch.StartNew();
         var calibrated = DefaultQuantization.Calibrate(model.Proto, calibrationData, options, [options.Preset], progress, cancellationToken);
         var (quantized, plan) = calibrated.Build(options.Preset, []);
+        ModelMetadata.Record(quantized, calibrationData, options);
         var calibrationTime = total.Elapsed;
         var report = Report(model.Proto, quantized, plan, calibrated, options.Preset, calibrationData, progress, calibrationTime, total);
         return new QuantizationResult(new OnnxModel(quantized), report, options.LatencyAware.AllowFloatModel);
