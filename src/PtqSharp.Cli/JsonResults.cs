@@ -33,11 +33,15 @@ internal sealed record DeviceSummary(string Name, string Description, IReadOnlyL
 /// <summary>The activation and weight quantizers a preset selects on a device, and the preset it amounts to there.</summary>
 internal sealed record PresetSelection(string Activations, string Weights, string Effective);
 
-/// <summary><c>ptq benchmark</c>: each model's figures, in the order timed (<c>--compare</c> first), and the second's median over the first's.</summary>
-internal sealed record BenchmarkResult(IReadOnlyList<BenchmarkedModel> Models, double? MedianRatio, int BatchSize, int Threads, int Runs, int Warmup, int Cores);
+/// <summary>
+/// <c>ptq benchmark</c>: each model's figures, in the order timed (<c>--compare</c> first), the second's median over the
+/// first's, the settings, and with <c>--profile</c> each model's slowest ops (same order as the models).
+/// </summary>
+internal sealed record BenchmarkResult(IReadOnlyList<BenchmarkedModel> Models, double? MedianRatio, int BatchSize, int Threads, int Concurrency,
+    double? DurationSeconds, int Warmup, string Input, int Cores, IReadOnlyList<IReadOnlyList<OpTime>>? SlowestOps);
 
-/// <summary>One timed model.</summary>
-internal sealed record BenchmarkedModel(string Path, long SizeBytes, double MedianMs, double P90Ms, double SamplesPerSecond);
+/// <summary>One timed model; throughput is from the median latency; runs counts timed inferences.</summary>
+internal sealed record BenchmarkedModel(string Path, long SizeBytes, double MedianMs, double P90Ms, double SamplesPerSecond, int Runs);
 
 /// <summary><c>ptq evaluate</c>: the metric, the model's score and, with <c>--compare</c> on labeled data, the reference's score and the drop.</summary>
 internal sealed record EvaluateResult(string Metric, int Samples, string Model, double Score, string? Reference, double? ReferenceScore, double? Drop);

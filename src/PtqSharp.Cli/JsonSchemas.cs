@@ -71,6 +71,14 @@ internal static class JsonSchemas
     private static JsonNode Close(JsonSchemaExporterContext context, JsonNode schema)
     {
         if (schema is JsonObject o && o.ContainsKey("properties") && !o.ContainsKey("additionalProperties")) o["additionalProperties"] = false;
+
+        // A nullable number is written as anyOf [number, NaN/infinity strings], which loses its null: add it back.
+        if (Nullable.GetUnderlyingType(context.TypeInfo.Type) is not null && schema is JsonObject n && n["anyOf"] is JsonArray any
+            && !any.Any(x => x?["type"]?.GetValue<string>() == "null"))
+        {
+            any.Add(new JsonObject { ["type"] = "null" });
+        }
+
         return schema;
     }
 }

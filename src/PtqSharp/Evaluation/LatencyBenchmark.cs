@@ -31,6 +31,36 @@ public static class LatencyBenchmark
     public static IReadOnlyList<LatencyResult> Compare(IReadOnlyList<OnnxModel> models, BenchmarkOptions? options = null, Sample? sample = null) =>
         Compare(models.Select(m => m.Proto).ToList(), options, sample);
 
+    /// <summary>
+    /// Where the time goes: each node's median kernel time from ONNX Runtime's profiler, slowest first, for the
+    /// model as users run it (all optimizations, so fused and integer kernels appear under their own names).
+    /// </summary>
+    /// <param name="model">The model to profile.</param>
+    /// <param name="options">Threads, batch size and shapes; up to 50 of its runs are profiled, after its warm-up.</param>
+    /// <param name="sample">A real input; without one, inputs are synthetic.</param>
+    public static IReadOnlyList<OpTime> ProfileOps(OnnxModel model, BenchmarkOptions? options = null, Sample? sample = null)
+    {
+        options ??= new BenchmarkOptions();
+        options.Validate();
+        using var runtime = RuntimeScope.Enter(options.Runtime);
+        var settings = ExecutionSettings.WithThreads(options.Threads);
+        Sample input;
+        if (sample is not null)
+        {
+            input = Batch(sample, options.BatchSize);
+        }
+        else
+        {
+            using var session = new ModelSession(model.Proto, settings);
+            input = SyntheticSample(session.Inputs, options);
+        }
+
+        var profile = ModelProfiler.Profile(model.Proto, settings, input, runs: Math.Min(options.Runs, 50), warmup: Math.Max(1, options.Warmup));
+        double total = Math.Max(profile.TotalMicroseconds, 1e-9);
+        return profile.Nodes.Values.OrderByDescending(n => n.Microseconds).ThenBy(n => n.Name, StringComparer.Ordinal)
+            .Select(n => new OpTime(n.Name, n.OpType, n.Microseconds, n.Microseconds / total)).ToList();
+    }
+
     /// <param name="models">The models.</param>
     /// <param name="options">Threads, batch size, runs.</param>
     /// <param name="sample">The input, or null for synthetic ones.</param>
@@ -45,20 +75,27 @@ public static class LatencyBenchmark
         options.Validate();
         using var runtime = RuntimeScope.Enter(options.Runtime);
         var sessions = new List<ModelSession>();
-        var runs = new List<ModelSession.RepeatedRun>();
+        var runs = new List<ModelRuns>();
         try
         {
             foreach (var model in models)
             {
-                var session = new ModelSession(model, ExecutionSettings.WithThreads(options.Threads));
-                sessions.Add(session);
-                runs.Add(session.Prepare(sample is null ? SyntheticSample(session.Inputs, options) : Batch(sample, options.BatchSize)));
+                // One session per inference in flight, each with the threads asked for.
+                var requests = new List<ModelSession.RepeatedRun>();
+                for (int c = 0; c < options.Concurrency; c++)
+                {
+                    var session = new ModelSession(model, ExecutionSettings.WithThreads(options.Threads));
+                    sessions.Add(session);
+                    requests.Add(session.Prepare(sample is null ? SyntheticSample(session.Inputs, options) : Batch(sample, options.BatchSize)));
+                }
+
+                runs.Add(new ModelRuns(requests));
             }
 
             double warm = 0, round = 0;
             for (int i = 0; i < options.Warmup || warm < minMilliseconds / 4; i++)
             {
-                round = runs.Sum(r => r.Run());
+                round = runs.Sum(r => r.Round(null));
                 warm += round;
                 if (i >= options.Warmup && round * options.Runs >= minMilliseconds) break; // no tiny model: enough
             }
@@ -68,27 +105,54 @@ public static class LatencyBenchmark
                 ? (int)Math.Clamp(Math.Ceiling(minMilliseconds / Math.Max(round, 1e-3)), options.Runs, 100L * options.Runs)
                 : options.Runs;
 
-            var times = models.Select(_ => new double[count]).ToArray();
-            for (int i = 0; i < count; i++)
+            var times = models.Select(_ => new List<double>()).ToArray();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; options.Duration is { } duration ? i == 0 || clock.Elapsed < duration : i < count; i++)
             {
                 for (int k = 0; k < runs.Count; k++)
                 {
                     int m = (i + k) % runs.Count;
-                    times[m][i] = runs[m].Run();
+                    runs[m].Round(times[m]);
                 }
             }
 
             return models.Select((model, m) =>
             {
-                Array.Sort(times[m]);
-                return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, count,
-                    Percentile(times[m], 0.5), Percentile(times[m], 0.9), times[m].Average());
+                var sorted = times[m].Order().ToArray();
+                return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, sorted.Length,
+                    Percentile(sorted, 0.5), Percentile(sorted, 0.9), sorted.Average()) { Concurrency = options.Concurrency };
             }).ToList();
         }
         finally
         {
             foreach (var run in runs) run.Dispose();
             foreach (var session in sessions) session.Dispose();
+        }
+    }
+
+    /// <summary>A model's inferences in flight: one round runs each once, together, and records each one's latency.</summary>
+    private sealed class ModelRuns(List<ModelSession.RepeatedRun> requests) : IDisposable
+    {
+        /// <returns>The round's wall time in milliseconds.</returns>
+        public double Round(List<double>? latencies)
+        {
+            if (requests.Count == 1)
+            {
+                double t = requests[0].Run();
+                latencies?.Add(t);
+                return t;
+            }
+
+            var each = new double[requests.Count];
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            Parallel.For(0, requests.Count, new ParallelOptions { MaxDegreeOfParallelism = requests.Count }, r => each[r] = requests[r].Run());
+            latencies?.AddRange(each);
+            return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        public void Dispose()
+        {
+            foreach (var r in requests) r.Dispose();
         }
     }
 

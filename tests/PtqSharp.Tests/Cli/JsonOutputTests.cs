@@ -104,6 +104,14 @@ public class JsonOutputTests
         var bench = RunJson("benchmark", 0, "--model", quantized, "--compare", Sample, "--runs", "5", "--warmup", "1")["result"]!;
         Assert.Equal(2, bench["models"]!.AsArray().Count);
         Assert.True(bench["median_ratio"]!.GetValue<double>() > 0);
+        Assert.Equal("synthetic", bench["input"]!.GetValue<string>());
+
+        // benchmark_app's ways: a real input (preprocessed as the quantized model recorded), a time bound, requests in flight, the slowest ops.
+        bench = RunJson("benchmark", 0, "--model", quantized, "--compare", Sample, "--data", Validation, "-t", "0.3", "--concurrency", "2", "--threads", "1", "--profile", "3")["result"]!;
+        Assert.EndsWith(".png", bench["input"]!.GetValue<string>());
+        Assert.Equal(0.3, bench["duration_seconds"]!.GetValue<double>());
+        Assert.Equal(2, bench["concurrency"]!.GetValue<int>());
+        Assert.All(bench["slowest_ops"]!.AsArray(), ops => Assert.Equal(3, ops!.AsArray().Count));
 
         var evaluation = RunJson("evaluate", 0, "--model", quantized, "--compare", Sample, "--data", Validation, "--mean", "72.9", "--scale", "90", "--metric", "top1")["result"]!;
         Assert.InRange(evaluation["drop"]!.GetValue<double>(), -0.02, 0.02);

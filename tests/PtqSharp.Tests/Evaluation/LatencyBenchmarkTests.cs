@@ -10,7 +10,36 @@ public class LatencyBenchmarkTests
         var result = LatencyBenchmark.Run(TestGraphs.TwoConv(), new BenchmarkOptions { Runs = 7, Warmup = 1, BatchSize = 3, Threads = 1 });
         Assert.Equal(7, result.Runs);
         Assert.True(result.MedianMs > 0 && result.P90Ms >= result.MedianMs);
-        Assert.Equal(3 * 1000.0 / result.MeanMs, result.SamplesPerSecond, 6);
+        Assert.Equal(3 * 1000.0 / result.MedianMs, result.SamplesPerSecond, 6); // throughput from the median, not the mean
+    }
+
+    [Fact]
+    public void Time_bounded_runs_go_on_until_the_time_is_up()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = LatencyBenchmark.Run(TestGraphs.TwoConv(), new BenchmarkOptions { Runs = 3, Warmup = 1, Threads = 1, Duration = TimeSpan.FromMilliseconds(300) });
+        Assert.True(clock.ElapsedMilliseconds >= 300);
+        Assert.True(result.Runs > 3, $"{result.Runs} runs in 300 ms"); // --runs is ignored: a small model runs thousands of times
+    }
+
+    [Fact]
+    public void Concurrent_inferences_each_count_and_throughput_counts_them_all()
+    {
+        var result = LatencyBenchmark.Run(TestGraphs.TwoConv(), new BenchmarkOptions { Runs = 6, Warmup = 1, Threads = 1, Concurrency = 3, BatchSize = 2 });
+        Assert.Equal(3, result.Concurrency);
+        Assert.Equal(18, result.Runs); // six rounds of three
+        Assert.Equal(2 * 3 * 1000.0 / result.MedianMs, result.SamplesPerSecond, 6);
+        Assert.Throws<PtqException>(() => LatencyBenchmark.Run(TestGraphs.TwoConv(), new BenchmarkOptions { Concurrency = 0 }));
+    }
+
+    [Fact]
+    public void Profiling_lists_the_runtime_nodes_slowest_first_with_their_shares()
+    {
+        var ops = LatencyBenchmark.ProfileOps(TestGraphs.TwoConv().Onnx(), new BenchmarkOptions { Runs = 5, Warmup = 1, Threads = 1 });
+        Assert.NotEmpty(ops);
+        Assert.Equal(ops.OrderByDescending(o => o.Microseconds).Select(o => o.Microseconds), ops.Select(o => o.Microseconds));
+        Assert.InRange(ops.Sum(o => o.Share), 0.999, 1.001);
+        Assert.Contains(ops, o => o.OpType.Contains("Conv"));
     }
 
     [Fact]
