@@ -9,13 +9,13 @@ namespace PtqSharp.Cli;
 // fails when they change without the schema files.
 
 /// <summary><c>ptq quantize</c> (Default Quantization).</summary>
-internal sealed record QuantizeResult(string Output, QuantizationReport Report, ValidationAccuracy? Accuracy, string? LayersCsv, LayerErrorReport? Layers);
+internal sealed record QuantizeResult(string Output, QuantizationReport Report, ValidationAccuracy? Accuracy, string? LayersCsv, LayerErrorReport? Layers, string? Html);
 
 /// <summary>Top-1 of the FP32 and INT8 models on <c>--validation</c>.</summary>
 internal sealed record ValidationAccuracy(string Metric, int Samples, double Fp32, double Int8, double Drop);
 
 /// <summary><c>ptq quantize --method accuracy-aware</c>: the files written and the search's report.</summary>
-internal sealed record AccuracyAwareResult(IReadOnlyList<string> Outputs, AccuracyControlReport AccuracyControl);
+internal sealed record AccuracyAwareResult(IReadOnlyList<string> Outputs, AccuracyControlReport AccuracyControl, string? Html);
 
 /// <summary>A quantize run that ended with exit code 5: what latency-aware quantization measured.</summary>
 internal sealed record NotFasterResult(LatencyReport Latency);
@@ -38,7 +38,7 @@ internal sealed record PresetSelection(string Activations, string Weights, strin
 /// first's, the settings, and with <c>--profile</c> each model's slowest ops (same order as the models).
 /// </summary>
 internal sealed record BenchmarkResult(IReadOnlyList<BenchmarkedModel> Models, double? MedianRatio, int BatchSize, int Threads, int Concurrency,
-    double? DurationSeconds, int Warmup, string Input, int Cores, IReadOnlyList<IReadOnlyList<OpTime>>? SlowestOps);
+    double? DurationSeconds, int Warmup, string Input, int Cores, IReadOnlyList<IReadOnlyList<OpTime>>? SlowestOps, string? Html);
 
 /// <summary>One timed model; throughput is from the median latency; runs counts timed inferences.</summary>
 internal sealed record BenchmarkedModel(string Path, long SizeBytes, double MedianMs, double P90Ms, double SamplesPerSecond, int Runs);
@@ -47,4 +47,4 @@ internal sealed record BenchmarkedModel(string Path, long SizeBytes, double Medi
 internal sealed record EvaluateResult(string Metric, int Samples, string Model, double Score, string? Reference, double? ReferenceScore, double? Drop);
 
 /// <summary><c>ptq debug</c>: every quantized tensor's error, and where the CSV went.</summary>
-internal sealed record DebugResult(string Csv, LayerErrorReport Layers);
+internal sealed record DebugResult(string Csv, LayerErrorReport Layers, string? Html);

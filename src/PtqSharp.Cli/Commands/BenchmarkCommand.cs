@@ -22,6 +22,7 @@ internal static class BenchmarkCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed rounds first.", DefaultValueFactory = _ => 10 };
         var concurrency = new Option<int>("--concurrency") { Description = "Inferences in flight at once, each on its own session and thread: throughput under load.", DefaultValueFactory = _ => 1 };
         var profile = new Option<int>("--profile") { Description = "Also list each model's N slowest ops from ONNX Runtime's profiler (median kernel time).", DefaultValueFactory = _ => 0 };
+        var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report: latency side by side and the slowest ops." };
         var shapes = new Option<string[]>("--shape") { Description = "Full shape of an input with dynamic dimensions besides the batch, e.g. input_ids=1x128.", AllowMultipleArgumentsPerToken = true };
         var data = new BoundOptions(QuantizeOptions.DataFlags, new Dictionary<string, string>
         {
@@ -29,7 +30,7 @@ internal static class BenchmarkCommand
         });
         var command = new Command("benchmark", "Measure latency (median, p90) and throughput on synthetic or real inputs; with --compare, two models side by side, interleaved.")
         {
-            model, compare, threads, batch, runs, time, warmup, concurrency, profile, shapes,
+            model, compare, threads, batch, runs, time, warmup, concurrency, profile, shapes, html,
         };
         data.AddTo(command);
         command.SetAction(r => CommandRunner.Run("benchmark", () =>
@@ -45,8 +46,10 @@ internal static class BenchmarkCommand
                 Shapes = ParseShapes(r.GetValue(shapes) ?? []),
             };
             var paths = new[] { r.GetValue(compare), r.GetValue(model) }.OfType<string>().ToList();
+            var htmlPath = r.GetValue(html);
             var models = paths.Select(OnnxModel.Load).ToList();
             var settings = data.Apply(r, DataSources.RecordedPreprocessing(models[^1], models.Count > 1 ? models[0] : null));
+            if (htmlPath is not null) OutputGuard.Check([("--html", htmlPath)], [.. paths.Select(p => ("a model", (string?)p)), ("the --data folder", settings.Data)]);
             Sample? sample = null;
             if (settings.Data is { } folder)
             {
@@ -98,10 +101,16 @@ internal static class BenchmarkCommand
                 }
             }
 
+            if (htmlPath is not null)
+            {
+                new HtmlReport($"Latency of {string.Join(" and ", paths.Select(Path.GetFileName))}").AddLatency(paths.Zip(results, (p, x) => (Path.GetFileName(p), x)).ToList(), profiles).Save(htmlPath);
+                Terminal.Note($"HTML report: [bold]{Markup.Escape(htmlPath)}[/]");
+            }
+
             Terminal.Result(new BenchmarkResult(
                 paths.Zip(results, (path, x) => new BenchmarkedModel(path, x.SizeBytes, x.MedianMs, x.P90Ms, x.SamplesPerSecond, x.Runs)).ToList(),
                 results.Count == 2 ? results[1].MedianMs / results[0].MedianMs : null,
-                options.BatchSize, options.Threads, options.Concurrency, options.Duration?.TotalSeconds, options.Warmup, sample?.Source ?? "synthetic", Environment.ProcessorCount, profiles));
+                options.BatchSize, options.Threads, options.Concurrency, options.Duration?.TotalSeconds, options.Warmup, sample?.Source ?? "synthetic", Environment.ProcessorCount, profiles, htmlPath));
             return ExitCodes.Success;
         }));
         return command;

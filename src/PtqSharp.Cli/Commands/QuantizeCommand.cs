@@ -18,10 +18,11 @@ internal static class QuantizeCommand
     {
         var config = new Option<string?>("--config", "-c") { Description = "POT-style JSON config (model, engine and compression sections); options given here override it." };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the full effective configuration, defaults included, and exit." };
+        var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report with charts: summary, per-layer SQNR and ranges, latency, and the accuracy-aware search." };
         var options = new BoundOptions(QuantizeOptions.All.Where(r => r.Flag is not null).Select(r => r.Flag!));
         var command = new Command("quantize", "Quantize an ONNX model to INT8: with unlabeled calibration data (Default Quantization), or within a metric drop on annotated validation data (--method accuracy-aware).")
         {
-            config, printConfig,
+            config, printConfig, html,
         };
         options.AddTo(command);
         command.SetAction(r => CommandRunner.Run("quantize", () =>
@@ -36,7 +37,7 @@ internal static class QuantizeCommand
                 return ExitCodes.Success;
             }
 
-            return Run(s, r.GetValue(config));
+            return Run(s, r.GetValue(config), r.GetValue(html));
         }));
         return command;
     }
@@ -64,7 +65,7 @@ internal static class QuantizeCommand
         };
     }
 
-    private static int Run(QuantizeSettings s, string? configPath)
+    private static int Run(QuantizeSettings s, string? configPath, string? htmlPath)
     {
         string modelPath = s.Model ?? throw new PtqException("No model: give --model, or model.model in the --config file.");
         string dataPath = s.Data ?? throw new PtqException("No calibration data: give --data, or engine.data_source in the --config file.");
@@ -72,6 +73,7 @@ internal static class QuantizeCommand
         var outputs = new List<(string, string)> { ("--output", outputPath) };
         if (s.AccuracyAware) outputs.AddRange(AccuracyControlResult.PathsFor(outputPath).Skip(1).Select(p => ("the accuracy-aware companion file", p)));
         if (s.LayerReport) outputs.Add(("the --report CSV", LayerReportPrinter.CsvPathBeside(outputPath)));
+        if (htmlPath is not null) outputs.Add(("--html", htmlPath));
         OutputGuard.Check(outputs, [("the --model", modelPath), ("the --data folder", dataPath), ("the --validation data", s.Validation),
             ("the --labels file", s.Labels), ("the --hardware-config file", s.HardwareConfig), ("the --config file", configPath)]);
 
@@ -98,7 +100,13 @@ internal static class QuantizeCommand
             var controlled = SpectreProgress.Run(p => Quantizer.QuantizeWithAccuracyControl(source, dataset, validationData, DataSources.Metric(s.Metric, validationData), s.Control, options, p, CommandRunner.Cancellation));
             var written = controlled.SaveAll(outputPath);
             AccuracyControlPrinter.Print(controlled.Report, written);
-            Terminal.Result(new AccuracyAwareResult(written, controlled.Report));
+            if (htmlPath is not null)
+            {
+                new HtmlReport($"Accuracy-aware quantization of {Path.GetFileName(modelPath)}").Add(controlled.Report).Save(htmlPath);
+                Terminal.Note($"HTML report: [bold]{Markup.Escape(htmlPath)}[/]");
+            }
+
+            Terminal.Result(new AccuracyAwareResult(written, controlled.Report, htmlPath));
             return controlled.Report.BoundMet ? ExitCodes.Success : ExitCodes.AccuracyNotMet;
         }
 
@@ -121,7 +129,7 @@ internal static class QuantizeCommand
 
         SummaryPrinter.Print(result.Report, outputPath, accuracy, validationSet?.Count ?? 0);
         LayerErrorReport? layerReport = null;
-        if (s.LayerReport)
+        if (s.LayerReport || htmlPath is not null)
         {
             var held = result.Report.HoldOutSamples;
             var indices = held.Count > 0 ? held : Enumerable.Range(0, Math.Min(50, dataset.Count)).ToList();
@@ -130,13 +138,19 @@ internal static class QuantizeCommand
                 p.Report(new($"Comparing tensors on {indices.Count} samples", 0, 1));
                 return LayerErrorReport.Compute(source, result.Model, dataset, indices);
             });
-            LayerReportPrinter.Print(layers, LayerReportPrinter.CsvPathBeside(outputPath));
+            if (s.LayerReport) LayerReportPrinter.Print(layers, LayerReportPrinter.CsvPathBeside(outputPath));
             layerReport = layers;
+        }
+
+        if (htmlPath is not null)
+        {
+            new HtmlReport($"Quantization of {Path.GetFileName(modelPath)}").Add(result.Report).Add(layerReport!).Save(htmlPath);
+            Terminal.Note($"HTML report: [bold]{Markup.Escape(htmlPath)}[/]");
         }
 
         Terminal.Result(new QuantizeResult(outputPath, result.Report,
             accuracy is var (fp32, int8) ? new ValidationAccuracy("top1", validationSet!.Count, fp32, int8, fp32 - int8) : null,
-            s.LayerReport ? LayerReportPrinter.CsvPathBeside(outputPath) : null, layerReport));
+            s.LayerReport ? LayerReportPrinter.CsvPathBeside(outputPath) : null, layerReport, htmlPath));
 
         return ExitCodes.Success;
     }

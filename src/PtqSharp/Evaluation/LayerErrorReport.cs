@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Execution;
@@ -20,9 +21,12 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
     /// <param name="count">How many to return.</param>
     public IEnumerable<TensorError> Worst(int count) => Tensors.OrderBy(t => t.SqnrDb).Take(count);
 
-    /// <summary>The report as CSV: tensor, kind, consumers, sqnr_db.</summary>
+    /// <summary>The report as CSV: tensor, kind, consumers, sqnr_db and the FP32 and INT8 ranges.</summary>
     public string ToCsv() =>
-        "tensor,kind,consumers,sqnr_db\n" + string.Concat(Tensors.Select(t => $"\"{t.Tensor}\",{t.Kind},\"{t.Consumers}\",{t.SqnrDb.ToString("0.00", CultureInfo.InvariantCulture)}\n"));
+        "tensor,kind,consumers,sqnr_db,fp32_min,fp32_max,int8_min,int8_max\n" + string.Concat(Tensors.Select(t =>
+            $"\"{t.Tensor}\",{t.Kind},\"{t.Consumers}\",{t.SqnrDb.ToString("0.00", CultureInfo.InvariantCulture)},{G(t.Fp32Min)},{G(t.Fp32Max)},{G(t.Int8Min)},{G(t.Int8Max)}\n"));
+
+    private static string G(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
     /// <summary>Writes <see cref="ToCsv"/> to <paramref name="path"/>, whole or not at all.</summary>
     /// <param name="path">The CSV file to write.</param>
@@ -61,7 +65,7 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
             if (t.Kind == QuantizedTensorKind.Weight)
             {
                 if (q.Producer(t.Dequantized) is not { OpType: "DequantizeLinear" } dq || q.Initializer(dq.Input[0]) is not { } integers) continue;
-                if (fp.Initializer(t.Float) is not { } floats || !TensorData.IsFloat(floats.DataType)) continue;
+                if (fp.Initializer(t.Float) is not { } floats || !TensorData.IsFloat(floats.DataType) || TensorData.ElementCount(floats) == 0) continue;
                 var values = Dequantize(q, dq);
                 if (inverse is not null)
                 {
@@ -70,7 +74,9 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
                     for (int i = 0; i < values.Length; i++) values[i] *= inverse[channels.Of(i)];
                 }
 
-                result.Add(new TensorError(t.Float, "weight", consumers, Sqnr(TensorData.ToFloats(floats), values)));
+                var reference = TensorData.ToFloats(floats);
+                result.Add(new TensorError(t.Float, "weight", consumers, Sqnr(reference, values),
+                    TensorPrimitives.Min(reference), TensorPrimitives.Max(reference), TensorPrimitives.Min(values), TensorPrimitives.Max(values)));
             }
             else if (fp.Producer(t.Float) is not null || fp.GraphInputs.Contains(t.Float))
             {
@@ -79,6 +85,7 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
         }
 
         var errors = pairs.Select(_ => new OutputAgreement.Accumulator()).ToArray();
+        var ranges = pairs.Select(_ => new double[] { double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity, double.NegativeInfinity }).ToArray();
         using (var a = new ModelSession(GraphOutputs.Expose(fp32, pairs.Select(p => p.Float))))
         using (var b = new ModelSession(GraphOutputs.Expose(quantized, pairs.Select(p => p.Dequantized))))
         {
@@ -91,7 +98,7 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
                 var fb = b.Run(sample);
                 for (int k = 0; k < pairs.Count; k++)
                 {
-                    if (fa[fpAt[k]] is not { } x || fb[qAt[k]] is not { } y || x.Length != y.Length) continue;
+                    if (fa[fpAt[k]] is not { } x || fb[qAt[k]] is not { } y || x.Length != y.Length || x.Length == 0) continue;
                     if (pairs[k].Inverse is { } inverse)
                     {
                         // A SmoothQuant input is x * (1/s) along its last axis: scale it back by s to compare with x.
@@ -99,13 +106,17 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
                     }
 
                     errors[k].Add(x, y);
+                    var r = ranges[k];
+                    (r[0], r[1]) = (Math.Min(r[0], TensorPrimitives.Min(x)), Math.Max(r[1], TensorPrimitives.Max(x)));
+                    (r[2], r[3]) = (Math.Min(r[2], TensorPrimitives.Min(y)), Math.Max(r[3], TensorPrimitives.Max(y)));
                 }
             }
         }
 
         for (int k = 0; k < pairs.Count; k++)
         {
-            result.Add(new TensorError(pairs[k].Float, "activation", pairs[k].Consumers, errors[k].Result(classifier: false).SqnrDb));
+            var r = ranges[k];
+            result.Add(new TensorError(pairs[k].Float, "activation", pairs[k].Consumers, errors[k].Result(classifier: false).SqnrDb, r[0], r[1], r[2], r[3]));
         }
 
         return new LayerErrorReport(result, indices.Count);

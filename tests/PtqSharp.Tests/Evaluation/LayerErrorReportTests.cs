@@ -26,7 +26,13 @@ public class LayerErrorReportTests
 
         // Error accumulates: the output is no better than the first layer's input.
         Assert.True(activations["y"].SqnrDb < activations["x"].SqnrDb);
-        Assert.StartsWith("tensor,kind,consumers,sqnr_db\n", report.ToCsv());
+        Assert.StartsWith("tensor,kind,consumers,sqnr_db,fp32_min,fp32_max,int8_min,int8_max\n", report.ToCsv());
+
+        // Ranges: relu1_out is never negative; INT8 reaches no further than FP32 plus a step, and the input keeps its range.
+        Assert.True(activations["relu1_out"].Fp32Min >= 0 && activations["relu1_out"].Fp32Max > 0);
+        Assert.True(activations["relu1_out"].Int8Min >= -1e-6);
+        Assert.InRange(activations["x"].Int8Max, activations["x"].Fp32Max * 0.9, activations["x"].Fp32Max * 1.1);
+        Assert.All(report.Tensors.Where(t => t.Kind == "weight"), t => Assert.True(t.Fp32Min < 0 && t.Fp32Max > 0 && t.Int8Min < 0));
     }
 
     [Fact]
