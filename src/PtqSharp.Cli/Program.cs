@@ -15,6 +15,7 @@ public static class Program
             BenchmarkCommand.Create(),
             EvaluateCommand.Create(),
             DebugCommand.Create(),
+            CompressWeightsCommand.Create(),
         };
         var verbose = new Option<bool>("--verbose") { Description = "On an internal error, print the stack trace too.", Recursive = true };
         var provider = new Option<string?>("--provider")

@@ -32,6 +32,8 @@ public class JsonOutputTests
         }
     }
 
+    internal static JsonObject RunJsonFor(string command, int expectedCode, params string[] args) => RunJson(command, expectedCode, args);
+
     private static JsonObject RunJson(string command, int expectedCode, params string[] args)
     {
         var (code, stdout, stderr) = CliRunner.RunSplit([command, .. args, "--json"]);

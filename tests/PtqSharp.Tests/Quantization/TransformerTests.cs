@@ -12,7 +12,7 @@ namespace PtqSharp.Tests.Quantization;
 public class TransformerTests
 {
     /// <summary>Token samples of varying length (dynamic batch and sequence dimensions), ids inside the vocabulary.</summary>
-    private static Dataset Tokens(int count)
+    internal static Dataset Tokens(int count)
     {
         var random = new Random(5);
         return Dataset.FromList(Enumerable.Range(0, count).ToList(), i =>

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using PtqSharp.Cli.Config;
+using PtqSharp.Onnx;
+using PtqSharp.Quantization.WeightCompression;
+using Spectre.Console;
+
+namespace PtqSharp.Cli.Commands;
+
+/// <summary><c>ptq compress-weights</c>: weight-only 4- or 8-bit compression for ONNX Runtime's MatMulNBits and GatherBlockQuantized kernels.</summary>
+internal static class CompressWeightsCommand
+{
+    private static readonly Dictionary<string, WeightCompressionMode> Modes = new()
+    {
+        ["int4-sym"] = WeightCompressionMode.Int4Symmetric,
+        ["int4-asym"] = WeightCompressionMode.Int4Asymmetric,
+        ["int8-sym"] = WeightCompressionMode.Int8Symmetric,
+        ["int8-asym"] = WeightCompressionMode.Int8Asymmetric,
+    };
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "The float (FP32) model.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Where the compressed model goes (written whole or not at all).", Required = true };
+        var mode = new Option<string>("--mode") { Description = "int4-sym, int4-asym, int8-sym or int8-asym (weights only; activations stay float).", DefaultValueFactory = _ => "int8-asym" };
+        var group = new Option<int>("--group-size") { Description = "Weights per scale along the input dimension: a power of 2, at least 16.", DefaultValueFactory = _ => 128 };
+        var ratio = new Option<double>("--ratio") { Description = "4-bit modes: share of the 4-bit-eligible weights in 4 bits; the layers with the largest 4-bit error take 8.", DefaultValueFactory = _ => 1.0 };
+        var allLayers = new Option<bool>("--all-layers") { Description = "4-bit modes: embeddings and the last MatMul in 4 bits too (8 bits by default)." };
+        var level = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level: 0 float compute, 4 int8 compute (faster on CPUs).", DefaultValueFactory = _ => 0 };
+        var ignored = new BoundOptions(["--ignore-names", "--ignore-patterns", "--ignore-types"]);
+        var command = new Command("compress-weights", "Weight-only compression: MatMul weights and embeddings in 4 or 8 bits per group, run by ONNX Runtime's MatMulNBits and GatherBlockQuantized kernels. Needs no data.")
+        {
+            model, output, mode, group, ratio, allLayers, level,
+        };
+        ignored.AddTo(command);
+        command.SetAction(r => CommandRunner.Run("compress-weights", () =>
+        {
+            var modelPath = r.GetValue(model)!;
+            var outputPath = r.GetValue(output)!;
+            var modeName = r.GetValue(mode)!;
+            if (!Modes.TryGetValue(modeName, out var chosen)) throw new PtqException($"--mode '{modeName}' is not one of: {string.Join(", ", Modes.Keys)}.");
+            var options = new WeightCompressionOptions
+            {
+                Mode = chosen,
+                GroupSize = r.GetValue(group),
+                Ratio = r.GetValue(ratio),
+                AllLayers = r.GetValue(allLayers),
+                AccuracyLevel = r.GetValue(level),
+                IgnoredScope = ignored.Apply(r, new QuantizeSettings()).Quantization.IgnoredScope,
+            };
+            OutputGuard.Check([("--output", outputPath)], [("the --model", modelPath)]);
+            var source = OnnxModel.Load(modelPath);
+            Terminal.Note($"Compressing the weights of [bold]{Markup.Escape(modelPath)}[/] ({modeName}, group {options.GroupSize})");
+            var result = SpectreProgress.Run(p => WeightCompressor.Compress(source, options, p, CommandRunner.Cancellation));
+            result.Save(outputPath);
+            Print(result.Report, outputPath);
+            Terminal.Result(new CompressWeightsResult(outputPath, result.Report));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static void Print(WeightCompressionReport report, string outputPath)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("").HideHeaders();
+        table.AddRow("Output", Markup.Escape(outputPath));
+        var byBits = report.Layers.GroupBy(l => (l.OpType, l.Bits)).OrderBy(g => g.Key.OpType).ThenBy(g => g.Key.Bits).Select(g => $"{g.Key.OpType} {g.Key.Bits}-bit {g.Count()}");
+        table.AddRow("Weights compressed", Markup.Escape($"{report.Layers.Count} ({string.Join(", ", byBits)}); {report.FourBitShare:P0} of the compressed weights in 4 bits; {report.Skipped.Count} left in float"));
+        table.AddRow("Size", $"{SummaryPrinter.Size(report.SizeBefore)} -> {SummaryPrinter.Size(report.SizeAfter)} ({(double)report.SizeBefore / report.SizeAfter:0.0}x smaller)");
+        var kernels = new[] { "MatMulNBits", "GatherBlockQuantized" }.Select(k => $"{k} {report.RuntimeOpCounts.GetValueOrDefault(k)}");
+        table.AddRow("Weight-only kernels in ONNX Runtime", string.Join(", ", kernels) + (report.RuntimeOpCounts.GetValueOrDefault("MatMul") is > 0 and var m ? $"; float MatMul left: {m}" : ""));
+        table.AddRow("Relative weight error", $"mean {report.Layers.Average(l => l.RelativeError):0.0000}, worst {report.Layers.Max(l => l.RelativeError):0.0000}");
+        table.AddRow("Time", $"{report.Time.TotalSeconds:0.0} s");
+        foreach (var s in report.Skipped.Take(5)) table.AddRow("[grey]left in float[/]", Markup.Escape($"{s.Name} ({s.OpType}): {s.Reason}"));
+        Terminal.Out.Write(table);
+
+        var worst = new Table().Border(TableBorder.Rounded).AddColumns("node", "weight", "shape", "bits", "group").AddColumn(new TableColumn("relative error").RightAligned()).AddColumn("why these bits");
+        worst.Title($"The {Math.Min(10, report.Layers.Count)} weights with the largest error");
+        foreach (var l in report.Layers.OrderByDescending(l => l.RelativeError).Take(10))
+        {
+            worst.AddRow(Markup.Escape(l.Node), Markup.Escape(l.Weight), string.Join("x", l.Shape), l.Bits.ToString(), l.GroupSize.ToString(), $"{l.RelativeError:0.0000}", Markup.Escape(l.Reason));
+        }
+
+        Terminal.Out.Write(worst);
+    }
+}

@@ -1,0 +1,49 @@
+namespace PtqSharp.Quantization.WeightCompression;
+
+/// <summary>Settings of <see cref="WeightCompressor"/>, named as NNCF's <c>compress_weights</c> names them.</summary>
+public sealed record WeightCompressionOptions
+{
+    /// <summary>Bits and symmetry of the compressed weights; 8-bit asymmetric by default, as in NNCF.</summary>
+    public WeightCompressionMode Mode { get; init; } = WeightCompressionMode.Int8Asymmetric;
+
+    /// <summary>Weights per scale along the input dimension: a power of 2, at least 16 (ONNX Runtime's kernels need both).</summary>
+    public int GroupSize { get; init; } = 128;
+
+    /// <summary>
+    /// For 4-bit modes, the share of the weights that may be 4-bit (all but embeddings and the last layer, unless
+    /// <see cref="AllLayers"/>), by count, stored in 4 bits; the rest, the layers whose 4-bit relative weight error is
+    /// largest, in 8 bits. 1 puts every layer that may be 4-bit in 4 bits.
+    /// </summary>
+    public double Ratio { get; init; } = 1.0;
+
+    /// <summary>
+    /// For 4-bit modes, also put embeddings and the last MatMul in 4 bits. Off by default, as in NNCF: they are the
+    /// layers 4 bits hurts most, and they are kept in 8 bits.
+    /// </summary>
+    public bool AllLayers { get; init; }
+
+    /// <summary>
+    /// MatMulNBits' <c>accuracy_level</c>: 0 lets ONNX Runtime compute in float (dequantizing the weights), 4 lets it
+    /// quantize the activations to int8 per block and use integer dot products, faster on CPUs and a little less exact.
+    /// </summary>
+    public int AccuracyLevel { get; init; }
+
+    /// <summary>Ops left in float.</summary>
+    public IgnoredScope IgnoredScope { get; init; } = IgnoredScope.Empty;
+
+    internal bool FourBit => Mode is WeightCompressionMode.Int4Symmetric or WeightCompressionMode.Int4Asymmetric;
+
+    internal bool Symmetric => Mode is WeightCompressionMode.Int4Symmetric or WeightCompressionMode.Int8Symmetric;
+
+    internal void Validate()
+    {
+        if (GroupSize < 16 || (GroupSize & (GroupSize - 1)) != 0)
+        {
+            ThrowHelper.Throw($"Group size {GroupSize} is not a power of 2 of at least 16 (16, 32, 64, 128, ...): ONNX Runtime's weight-only kernels need one.");
+        }
+
+        if (!(Ratio is > 0 and <= 1)) ThrowHelper.Throw($"Ratio {Ratio} is not in (0, 1]: it is the share of weights stored in 4 bits.");
+        if (AccuracyLevel is not (0 or 1 or 2 or 3 or 4)) ThrowHelper.Throw($"Accuracy level {AccuracyLevel} is not 0 to 4 (0: float compute, 4: int8 compute).");
+        if (Ratio < 1 && !FourBit) ThrowHelper.Throw($"A ratio below 1 mixes 4 and 8 bits; it needs a 4-bit mode (int4-sym or int4-asym), not {Mode}.");
+    }
+}

@@ -1,0 +1,399 @@
+using System.Diagnostics;
+using Onnx;
+using PtqSharp.Execution;
+using PtqSharp.Onnx;
+
+namespace PtqSharp.Quantization.WeightCompression;
+
+/// <summary>
+/// Weight-only compression (NNCF's <c>compress_weights</c>, onnxruntime's <c>MatMulNBitsQuantizer</c>): MatMul and Gemm
+/// weights and embedding tables stored in 4 or 8 bits per group, activations left in float. No calibration data is needed:
+/// groups are rounded to nearest. ONNX Runtime runs the result with its weight-only kernels, com.microsoft MatMulNBits
+/// for MatMuls and GatherBlockQuantized for embeddings, which read the packed weights directly: the model is smaller
+/// and token-by-token decoding reads less memory.
+/// </summary>
+public static class WeightCompressor
+{
+    private const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>A weight to compress: the node reading it, the weight, and its float values ([K, N] for MatMul and Gemm, [rows, D] for Gather).</summary>
+    private sealed record Candidate(NodeProto Node, string Weight, long Rows, long Columns, float[] Values)
+    {
+        /// <summary>A Gemm's bias (its C input), which MatMulNBits adds itself.</summary>
+        public string? Bias { get; init; }
+
+        public bool IsEmbedding => Node.OpType == "Gather";
+
+        public long Count => Rows * Columns;
+    }
+
+    /// <summary>Compresses the weights of <paramref name="model"/>; the model itself is not modified.</summary>
+    /// <param name="model">A float (FP32) model.</param>
+    /// <param name="options">Mode, group size, ratio, ignored scope; 4-bit symmetric groups of 128 when null.</param>
+    /// <param name="progress">Receives each stage's progress.</param>
+    /// <param name="cancellationToken">Stops the run between layers.</param>
+    /// <exception cref="PtqException">The options are not usable, or the model has no weight to compress.</exception>
+    public static WeightCompressionResult Compress(OnnxModel model, WeightCompressionOptions? options = null,
+        IProgress<QuantizationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new WeightCompressionOptions();
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var working = model.Proto.Clone();
+        var index = new GraphIndex(working.Graph);
+        var ignored = IgnoredScopeMatcher.Create(options.IgnoredScope, working.Graph);
+        var (candidates, skipped) = Find(index, ignored);
+        if (candidates.Count == 0)
+        {
+            ThrowHelper.Throw($"Nothing to compress: the model has no MatMul or Gemm with a constant 2-D float weight and no Gather of a constant 2-D float table{(skipped.Count > 0 ? $" ({skipped.Count} left out: {skipped[0].Name}: {skipped[0].Reason})" : "")}.");
+        }
+
+        var plan = AssignBits(candidates, LastLayers(index, candidates), options);
+        var names = new UniqueNames(working.Graph);
+        var layers = new List<CompressedLayer>();
+        var replaced = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Report(new QuantizationProgress("Compressing weights", i, candidates.Count));
+            var c = candidates[i];
+            var (bits, reason) = plan[c];
+            layers.Add(c.IsEmbedding ? ReplaceGather(working.Graph, c, bits, options, names, reason) : ReplaceMatMul(working.Graph, c, bits, options, names, reason));
+            replaced.Add(c.Weight);
+        }
+
+        progress?.Report(new QuantizationProgress("Compressing weights", candidates.Count, candidates.Count));
+        RemoveUnused(working.Graph, replaced);
+        if (working.OpsetImport.All(o => o.Domain != MicrosoftDomain)) working.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        working.ProducerName = "PtqSharp";
+        working.ProducerVersion = typeof(WeightCompressor).Assembly.GetName().Version?.ToString(3) ?? "";
+
+        progress?.Report(new QuantizationProgress("Checking the weight-only kernels", 0, 1));
+        var runtime = SessionFactory.Optimize(working, GraphOptimization.All);
+        var report = new WeightCompressionReport
+        {
+            Mode = options.Mode,
+            GroupSize = options.GroupSize,
+            Ratio = options.Ratio,
+            Layers = layers,
+            Skipped = skipped,
+            SizeBefore = model.Proto.CalculateSize(),
+            SizeAfter = working.CalculateSize(),
+            RuntimeOpCounts = runtime.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            Time = clock.Elapsed,
+        };
+        return new WeightCompressionResult(new OnnxModel(working), report);
+    }
+
+    /// <summary>MatMuls reading a constant 2-D float weight as their second input; Gathers of a constant 2-D float table along axis 0.</summary>
+    private static (List<Candidate>, List<SkippedNode>) Find(GraphIndex index, IgnoredScopeMatcher ignored)
+    {
+        var candidates = new List<Candidate>();
+        var skipped = new List<SkippedNode>();
+        foreach (var node in index.TopologicalOrder)
+        {
+            int weightInput = node.Domain is not ("" or "ai.onnx") ? -1 : node.OpType switch { "MatMul" or "Gemm" => 1, "Gather" => 0, _ => -1 };
+            if (weightInput < 0 || node.Input.Count <= weightInput) continue;
+            var name = node.Input[weightInput];
+            var tensor = index.Initializer(name) ?? ConstantValue(index, name);
+            if (tensor is null) continue; // an activation x activation MatMul, or a Gather of computed data
+            if (ignored.IsIgnored(node))
+            {
+                skipped.Add(new SkippedNode(node.Name, node.OpType, "in the ignored scope"));
+                continue;
+            }
+
+            string? reason = tensor.DataType != TensorData.Float ? $"its weight '{name}' is {TensorData.TypeName(tensor.DataType)}, not float32"
+                : tensor.Dims.Count != 2 ? $"its weight '{name}' has rank {tensor.Dims.Count}, not 2"
+                : node.OpType == "Gather" && node.GetInt("axis", 0) != 0 ? "it gathers along an axis other than 0"
+                : node.OpType == "Gemm" && GemmUnfit(index, node) is { } gemm ? gemm
+                : tensor.Dims[0] < 1 || tensor.Dims[1] < 1 ? $"its weight '{name}' is empty"
+                : null;
+            if (reason is not null)
+            {
+                skipped.Add(new SkippedNode(node.Name, node.OpType, reason));
+                continue;
+            }
+
+            if (TensorData.FirstNonFinite(tensor) is var (at, value))
+            {
+                ThrowHelper.Throw($"Weight '{name}' of node '{node.Name}' holds {value} at element {at}; a model with NaN or infinite weights cannot be compressed. Fix the model.");
+            }
+
+            var values = TensorData.ToFloats(tensor);
+            long rows = tensor.Dims[0], columns = tensor.Dims[1];
+            if (node.OpType == "Gemm" && node.GetInt("transB", 0) == 1)
+            {
+                // B is [N, K]: the weight MatMulNBits wants is its transpose.
+                values = Transpose(values, rows, columns);
+                (rows, columns) = (columns, rows);
+            }
+
+            candidates.Add(new Candidate(node, name, rows, columns, values) { Bias = node.OpType == "Gemm" && node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null });
+        }
+
+        return (candidates, skipped);
+    }
+
+    /// <summary>Why a Gemm cannot become a MatMulNBits (Y = A x B + C only, with C a constant vector of N), or null.</summary>
+    private static string? GemmUnfit(GraphIndex index, NodeProto gemm)
+    {
+        if (gemm.GetInt("transA", 0) != 0) return "its A input is transposed";
+        if (gemm.Attribute.FirstOrDefault(a => a.Name == "alpha") is { } alpha && alpha.F != 1) return $"alpha is {alpha.F}, not 1";
+        if (gemm.Input.Count < 3 || gemm.Input[2].Length == 0) return null;
+        if (gemm.Attribute.FirstOrDefault(a => a.Name == "beta") is { } beta && beta.F != 1) return $"beta is {beta.F}, not 1";
+        var c = index.Initializer(gemm.Input[2]) ?? ConstantValue(index, gemm.Input[2]);
+        return c is { DataType: TensorData.Float, Dims.Count: 1 } ? null : "its bias is not a constant float vector";
+    }
+
+    private static float[] Transpose(float[] values, long rows, long columns)
+    {
+        var result = new float[values.Length];
+        for (long r = 0; r < rows; r++)
+        {
+            for (long c = 0; c < columns; c++) result[c * rows + r] = values[r * columns + c];
+        }
+
+        return result;
+    }
+
+    private static TensorProto? ConstantValue(GraphIndex index, string name) =>
+        index.Producer(name) is { OpType: "Constant" } constant ? constant.Attribute.FirstOrDefault(a => a.Name == "value")?.T : null;
+
+    /// <summary>
+    /// The bits of each weight. 8-bit modes: 8. 4-bit modes: embeddings and the last layers in 8 bits unless
+    /// <see cref="WeightCompressionOptions.AllLayers"/> (NNCF's default); then, below ratio 1, the layers whose 4-bit
+    /// relative weight error is largest (NNCF's data-free sensitivity, the weight quantization error) go to 8 bits
+    /// until 8 bits hold at least 1 - ratio of the weights.
+    /// </summary>
+    private static Dictionary<Candidate, (int Bits, string Reason)> AssignBits(List<Candidate> candidates, IReadOnlySet<Candidate> last, WeightCompressionOptions options)
+    {
+        var plan = new Dictionary<Candidate, (int, string)>(ReferenceEqualityComparer.Instance);
+        if (!options.FourBit)
+        {
+            foreach (var c in candidates) plan[c] = (8, "mode");
+            return plan;
+        }
+
+        var fourBit = new List<Candidate>();
+        bool several = candidates.Count(x => !x.IsEmbedding) > 1;
+        foreach (var c in candidates)
+        {
+            if (!options.AllLayers && c.IsEmbedding) plan[c] = (8, "embedding: 8 bits unless all layers");
+            else if (!options.AllLayers && several && last.Contains(c)) plan[c] = (8, "last layer: 8 bits unless all layers");
+            else fourBit.Add(c);
+        }
+
+        // The ratio is over the weights that may be 4-bit, as NNCF counts it: embeddings and the last layer are not in it.
+        double total = fourBit.Sum(c => (double)c.Count);
+        double eightBit = 0;
+        if (options.Ratio < 1)
+        {
+            var bySensitivity = fourBit.OrderByDescending(c => Error(c, 4, options)).ToList();
+            foreach (var c in bySensitivity)
+            {
+                if (eightBit / total >= 1 - options.Ratio) break;
+                plan[c] = (8, $"ratio {options.Ratio}: among the largest 4-bit errors");
+                eightBit += c.Count;
+            }
+        }
+
+        foreach (var c in fourBit.Where(c => !plan.ContainsKey(c))) plan[c] = (4, "mode");
+        return plan;
+    }
+
+    /// <summary>
+    /// The last layers: MatMuls and Gemms from which a model output is reached without passing another compressed
+    /// layer (an LLM's head; an encoder's last projection and its pooler). Their error reaches the outputs undamped.
+    /// </summary>
+    private static IReadOnlySet<Candidate> LastLayers(GraphIndex index, List<Candidate> candidates)
+    {
+        var byNode = new Dictionary<NodeProto, Candidate>(ReferenceEqualityComparer.Instance);
+        foreach (var c in candidates.Where(c => !c.IsEmbedding)) byNode[c.Node] = c;
+        var last = new HashSet<Candidate>(ReferenceEqualityComparer.Instance);
+        foreach (var (node, candidate) in byNode)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Stack<string>(node.Output);
+            while (pending.Count > 0)
+            {
+                var tensor = pending.Pop();
+                if (!seen.Add(tensor)) continue;
+                if (index.GraphOutputs.Contains(tensor))
+                {
+                    last.Add(candidate);
+                    break;
+                }
+
+                foreach (var use in index.Consumers(tensor).Where(u => !byNode.ContainsKey(u.Node)))
+                {
+                    foreach (var output in use.Node.Output) pending.Push(output);
+                }
+            }
+        }
+
+        return last;
+    }
+
+    /// <summary>The relative error of <paramref name="c"/> at <paramref name="bits"/>, for ranking.</summary>
+    private static double Error(Candidate c, int bits, WeightCompressionOptions options) =>
+        c.IsEmbedding ? QuantizeRows(c, bits, options, symmetric: true).Error : QuantizeColumns(c, bits, options).Error;
+
+    /// <summary>
+    /// A MatMul weight [K, N]: groups run down each column (along K), as MatMulNBits reads them. Asymmetric 4-bit
+    /// groups get fractional zero points (floats) when the kernel computes in float (accuracy level 0); its int8 path
+    /// needs whole ones, packed like the weights.
+    /// </summary>
+    private static (byte[] Packed, float[] Scales, Array? ZeroPoints, double Error, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options)
+    {
+        int k = checked((int)c.Rows), n = checked((int)c.Columns);
+        int block = options.GroupSize, blocks = (k + block - 1) / block, blob = block * bits / 8;
+        var packed = new byte[(long)n * blocks * blob];
+        var scales = new float[n * blocks];
+        bool fractional = !options.Symmetric && bits == 4 && options.AccuracyLevel == 0;
+        int zeroBytesPerColumn = (blocks * bits + 7) / 8;
+        var wholeZeroPoints = options.Symmetric || fractional ? null : new byte[n * zeroBytesPerColumn];
+        var fractionalZeroPoints = fractional ? new float[n * blocks] : null;
+        var group = new float[block];
+        var codes = new int[block];
+        double error = 0, signal = 0;
+        for (int col = 0; col < n; col++)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                int length = Math.Min(block, k - b * block);
+                for (int j = 0; j < length; j++) group[j] = c.Values[(long)(b * block + j) * n + col];
+                var (scale, zero) = BlockQuantizer.QuantizeFractional(group.AsSpan(0, length), bits, options.Symmetric, fractional, codes);
+                // Padding past K: the code nearest the zero point, which dequantizes to (about) 0 and meets zero activations anyway.
+                for (int j = length; j < block; j++) codes[j] = Math.Clamp((int)MathF.Round(zero), 0, (1 << bits) - 1);
+                BlockQuantizer.Pack(codes, bits, packed.AsSpan((col * blocks + b) * blob, blob));
+                scales[col * blocks + b] = scale;
+                if (fractionalZeroPoints is not null) fractionalZeroPoints[col * blocks + b] = zero;
+                if (wholeZeroPoints is not null)
+                {
+                    // Zero points of a column's groups, packed like the weights (two 4-bit values per byte).
+                    int at = col * zeroBytesPerColumn, z = (int)zero;
+                    if (bits == 8) wholeZeroPoints[at + b] = (byte)z;
+                    else wholeZeroPoints[at + b / 2] |= (byte)(b % 2 == 0 ? z : z << 4);
+                }
+
+                for (int j = 0; j < length; j++)
+                {
+                    double d = group[j] - (codes[j] - zero) * (double)scale;
+                    error += d * d;
+                    signal += (double)group[j] * group[j];
+                }
+            }
+        }
+
+        return (packed, scales, (Array?)fractionalZeroPoints ?? wholeZeroPoints, signal == 0 ? 0 : Math.Sqrt(error / signal), block);
+    }
+
+    /// <summary>An embedding table [rows, D]: groups run along each row (along D), as GatherBlockQuantized reads them; always symmetric.</summary>
+    private static (byte[] Packed, float[] Scales, double Error, int Block) QuantizeRows(Candidate c, int bits, WeightCompressionOptions options, bool symmetric)
+    {
+        long rows = c.Rows;
+        int d = checked((int)c.Columns);
+        // The block must divide the row: the largest power of 2 up to the group size that does.
+        int block = options.GroupSize;
+        while (block > 16 && d % block != 0) block /= 2;
+        if (d % block != 0) block = d; // rows too short or odd: one group per row
+        int groups = d / block;
+        var packed = new byte[rows * d * bits / 8];
+        var scales = new float[rows * groups];
+        var codes = new int[block];
+        double error = 0, signal = 0;
+        for (long r = 0; r < rows; r++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                var group = c.Values.AsSpan((int)(r * d + g * block), block);
+                var (scale, zero) = BlockQuantizer.Quantize(group, bits, symmetric, codes);
+                BlockQuantizer.Pack(codes, bits, packed.AsSpan((int)((r * d + g * block) * bits / 8), block * bits / 8));
+                scales[r * groups + g] = scale;
+                for (int j = 0; j < block; j++)
+                {
+                    double e = group[j] - (codes[j] - zero) * (double)scale;
+                    error += e * e;
+                    signal += (double)group[j] * group[j];
+                }
+            }
+        }
+
+        return (packed, scales, signal == 0 ? 0 : Math.Sqrt(error / signal), block);
+    }
+
+    private static CompressedLayer ReplaceMatMul(GraphProto graph, Candidate c, int bits, WeightCompressionOptions options, UniqueNames names, string reason)
+    {
+        var (packed, scales, zeroPoints, error, block) = QuantizeColumns(c, bits, options);
+        int blocks = (int)((c.Rows + block - 1) / block);
+        var b = TensorData.Create<byte>(names.Next($"{c.Weight}_Q{bits}G{block}"), [c.Columns, blocks, block * bits / 8], packed, TensorData.UInt8);
+        var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Columns * blocks], scales);
+        graph.Initializer.Add(b);
+        graph.Initializer.Add(s);
+        var node = new NodeProto { OpType = "MatMulNBits", Domain = MicrosoftDomain, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("MatMulNBits") };
+        node.Input.Add(c.Node.Input[0]);
+        node.Input.Add(b.Name);
+        node.Input.Add(s.Name);
+        if (zeroPoints is not null)
+        {
+            var name = names.Next($"{c.Weight}_zero_points");
+            var z = zeroPoints is float[] fractional
+                ? TensorData.FromFloats(name, [fractional.Length], fractional)
+                : TensorData.Create<byte>(name, [zeroPoints.Length], (byte[])zeroPoints, TensorData.UInt8);
+            graph.Initializer.Add(z);
+            node.Input.Add(z.Name);
+        }
+
+        if (c.Bias is { } bias)
+        {
+            // MatMulNBits' inputs: A, B, scales, zero_points, g_idx, bias; absent optional inputs are empty names.
+            while (node.Input.Count < 5) node.Input.Add("");
+            node.Input.Add(bias);
+        }
+
+        node.Output.Add(c.Node.Output[0]);
+        node.SetInt("K", c.Rows);
+        node.SetInt("N", c.Columns);
+        node.SetInt("bits", bits);
+        node.SetInt("block_size", block);
+        if (options.AccuracyLevel != 0) node.SetInt("accuracy_level", options.AccuracyLevel);
+        Swap(graph, c.Node, node);
+        return new CompressedLayer(node.Name, c.Node.OpType, c.Weight, [c.Rows, c.Columns], bits, block, options.Symmetric, error, reason);
+    }
+
+    private static CompressedLayer ReplaceGather(GraphProto graph, Candidate c, int bits, WeightCompressionOptions options, UniqueNames names, string reason)
+    {
+        var (packed, scales, error, block) = QuantizeRows(c, bits, options, symmetric: true);
+        var data = TensorData.Create<byte>(names.Next($"{c.Weight}_Q{bits}G{block}"), [c.Rows, c.Columns * bits / 8], packed, TensorData.UInt8);
+        var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Rows, c.Columns / block], scales);
+        graph.Initializer.Add(data);
+        graph.Initializer.Add(s);
+        var node = new NodeProto { OpType = "GatherBlockQuantized", Domain = MicrosoftDomain, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("GatherBlockQuantized") };
+        node.Input.Add(data.Name);
+        node.Input.Add(c.Node.Input[1]);
+        node.Input.Add(s.Name);
+        node.Output.Add(c.Node.Output[0]);
+        node.SetInt("gather_axis", 0);
+        node.SetInt("quantize_axis", 1);
+        node.SetInt("block_size", block);
+        node.SetInt("bits", bits);
+        Swap(graph, c.Node, node);
+        return new CompressedLayer(node.Name, "Gather", c.Weight, [c.Rows, c.Columns], bits, block, Symmetric: true, error, reason);
+    }
+
+    private static void Swap(GraphProto graph, NodeProto old, NodeProto replacement)
+    {
+        int at = graph.Node.IndexOf(old);
+        graph.Node[at] = replacement;
+    }
+
+    /// <summary>Drops float weights (initializers and Constant nodes) nothing reads any more; a weight also read elsewhere stays.</summary>
+    private static void RemoveUnused(GraphProto graph, HashSet<string> replaced)
+    {
+        var read = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        foreach (var init in graph.Initializer.Where(i => replaced.Contains(i.Name) && !read.Contains(i.Name)).ToList()) graph.Initializer.Remove(init);
+        foreach (var constant in graph.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1 && replaced.Contains(n.Output[0]) && !read.Contains(n.Output[0])).ToList()) graph.Node.Remove(constant);
+        foreach (var input in graph.Input.Where(i => replaced.Contains(i.Name) && !read.Contains(i.Name)).ToList()) graph.Input.Remove(input);
+    }
+}
