@@ -25,7 +25,7 @@ internal static class CompressWeightsCommand
         var group = new Option<int>("--group-size") { Description = "Weights per scale along the input dimension: a power of 2, at least 16.", DefaultValueFactory = _ => 128 };
         var ratio = new Option<double>("--ratio") { Description = "4-bit modes: share of the 4-bit-eligible weights in 4 bits; the layers with the largest 4-bit error take 8.", DefaultValueFactory = _ => 1.0 };
         var allLayers = new Option<bool>("--all-layers") { Description = "4-bit modes: embeddings and the last MatMul in 4 bits too (8 bits by default)." };
-        var level = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level: 0 float compute, 4 int8 compute (faster on CPUs).", DefaultValueFactory = _ => 0 };
+        var level = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level: 4 int8 compute (fast on CPUs), 0 float compute (exact, slower).", DefaultValueFactory = _ => 4 };
         var ignored = new BoundOptions(["--ignore-names", "--ignore-patterns", "--ignore-types"]);
         var command = new Command("compress-weights", "Weight-only compression: MatMul weights and embeddings in 4 or 8 bits per group, run by ONNX Runtime's MatMulNBits and GatherBlockQuantized kernels. Needs no data.")
         {

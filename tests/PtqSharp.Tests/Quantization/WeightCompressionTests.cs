@@ -122,13 +122,16 @@ public class WeightCompressionTests
         var model = TestPaths.MiniLM().Onnx();
         var tokens = TransformerTests.Tokens(30);
         var indices = Enumerable.Range(0, 30).ToList();
-        var int8 = WeightCompressor.Compress(model, new WeightCompressionOptions { Mode = WeightCompressionMode.Int8Symmetric });
+        var int8 = WeightCompressor.Compress(model, new WeightCompressionOptions { Mode = WeightCompressionMode.Int8Symmetric, AccuracyLevel = 0 });
+        var int8Fast = WeightCompressor.Compress(model, new WeightCompressionOptions { Mode = WeightCompressionMode.Int8Symmetric }); // accuracy level 4: int8 compute
         var int4 = WeightCompressor.Compress(model, new WeightCompressionOptions { Mode = WeightCompressionMode.Int4Asymmetric, GroupSize = 32 });
         Assert.Equal(36, int8.Report.Layers.Count(l => l.OpType == "MatMul"));
         Assert.Equal(37, int8.Report.RuntimeOpCounts.GetValueOrDefault("MatMulNBits")); // and the pooler Gemm
         double c8 = ModelComparison.Agreement(model, int8.Model, tokens, indices).MeanCosine;
         double c4 = ModelComparison.Agreement(model, int4.Model, tokens, indices).MeanCosine;
         Assert.True(c8 >= 0.999, $"int8 cosine {c8}");
+        double c8Fast = ModelComparison.Agreement(model, int8Fast.Model, tokens, indices).MeanCosine;
+        Assert.True(c8Fast >= 0.998 && c8Fast < c8, $"int8 at accuracy level 4: cosine {c8Fast}");
         Assert.True(c4 >= 0.98, $"int4 cosine {c4}");
         Assert.True(int4.Report.SizeAfter < int8.Report.SizeAfter);
     }

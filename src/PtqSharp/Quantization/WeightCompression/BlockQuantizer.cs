@@ -10,22 +10,10 @@ internal static class BlockQuantizer
     /// Quantizes one group. Symmetric: the zero point is 2^(bits-1) (the kernels' default, so none is stored) and the
     /// scale is signed so that the value of largest magnitude maps to code 0 (-2^(bits-1)), using all 2^bits levels, as
     /// ONNX Runtime's and NNCF's 4-bit packers do. Asymmetric: min..max (with 0 inside) over all codes. At 4 bits the
-    /// range is then shrunk where that lowers the group's error.
+    /// range is then shrunk where that lowers the group's error, and the scale refitted by least squares.
     /// </summary>
     /// <returns>The scale and zero point; <paramref name="codes"/> holds the group's codes.</returns>
     public static (float Scale, int ZeroPoint) Quantize(ReadOnlySpan<float> group, int bits, bool symmetric, Span<int> codes)
-    {
-        var (scale, zeroPoint) = QuantizeFractional(group, bits, symmetric, fractionalZeroPoint: false, codes);
-        return (scale, (int)zeroPoint);
-    }
-
-    /// <summary>
-    /// As <see cref="Quantize"/>; with <paramref name="fractionalZeroPoint"/> (asymmetric 4-bit only), the scale and a
-    /// zero point that need not be a whole code are then refitted by least squares to the codes, alternating with
-    /// re-rounding: value ≈ scale x code + offset fits a group better than min/max ends can. ONNX Runtime's
-    /// MatMulNBits reads such zero points as floats.
-    /// </summary>
-    public static (float Scale, float ZeroPoint) QuantizeFractional(ReadOnlySpan<float> group, int bits, bool symmetric, bool fractionalZeroPoint, Span<int> codes)
     {
         int levels = 1 << bits, half = levels / 2;
         float extreme = 0, min = float.PositiveInfinity, max = float.NegativeInfinity;
@@ -79,42 +67,44 @@ internal static class BlockQuantizer
         }
 
         for (int i = 0; i < group.Length; i++) codes[i] = Math.Clamp((int)MathF.Round(group[i] / best.Scale) + best.ZeroPoint, 0, levels - 1);
-        if (!fractionalZeroPoint || symmetric || bits == 8) return best;
+        if (bits == 8) return best;
 
-        (float Scale, float ZeroPoint) fitted = best;
+        // Refit: with the zero point held whole (ONNX Runtime's fast kernels read whole zero points), the scale that
+        // minimises the squared error for the chosen codes is sum(w (q - z)) / sum((q - z)^2); re-round and repeat, and
+        // try the neighbouring zero points too (asymmetric only). Keeps whichever is best.
         var trial = new int[group.Length];
-        for (int iteration = 0; iteration < 6; iteration++)
+        var zeroPoints = symmetric ? [best.ZeroPoint] : new[] { best.ZeroPoint, best.ZeroPoint - 1, best.ZeroPoint + 1 };
+        foreach (int zeroPoint in zeroPoints.Where(z => z >= 0 && z < levels))
         {
-            // Least squares of value = a x code + c over the group; then scale = a and zero point = -c / a.
-            double n = group.Length, sq = 0, sqq = 0, sw = 0, sqw = 0;
-            for (int i = 0; i < group.Length; i++)
+            float scale = best.Scale;
+            for (int iteration = 0; iteration < 4; iteration++)
             {
-                sq += codes[i];
-                sqq += (double)codes[i] * codes[i];
-                sw += group[i];
-                sqw += codes[i] * (double)group[i];
-            }
+                double numerator = 0, denominator = 0;
+                for (int i = 0; i < group.Length; i++)
+                {
+                    trial[i] = Math.Clamp((int)MathF.Round(group[i] / scale) + zeroPoint, 0, levels - 1);
+                    numerator += group[i] * (double)(trial[i] - zeroPoint);
+                    denominator += (double)(trial[i] - zeroPoint) * (trial[i] - zeroPoint);
+                }
 
-            double denominator = n * sqq - sq * sq;
-            if (denominator <= 0) break;
-            double a = (n * sqw - sq * sw) / denominator, c = (sw - a * sq) / n;
-            if (!(a > 0)) break;
-            float scale = (float)a, zeroPoint = (float)(-c / a);
-            double error = 0;
-            for (int i = 0; i < group.Length; i++)
-            {
-                trial[i] = Math.Clamp((int)MathF.Round(group[i] / scale + zeroPoint), 0, levels - 1);
-                double d = group[i] - (trial[i] - zeroPoint) * (double)scale;
-                error += d * d;
-            }
+                if (denominator == 0) break;
+                float refit = (float)(numerator / denominator);
+                if (refit == 0 || !float.IsFinite(refit)) break;
+                double error = 0;
+                for (int i = 0; i < group.Length; i++)
+                {
+                    int code = Math.Clamp((int)MathF.Round(group[i] / refit) + zeroPoint, 0, levels - 1);
+                    double d = group[i] - (code - zeroPoint) * (double)refit;
+                    error += d * d;
+                }
 
-            if (error >= bestError) break;
-            bestError = error;
-            fitted = (scale, zeroPoint);
-            trial.AsSpan().CopyTo(codes);
+                if (error >= bestError) break;
+                (bestError, best, scale) = (error, (refit, zeroPoint), refit);
+            }
         }
 
-        return fitted;
+        for (int i = 0; i < group.Length; i++) codes[i] = Math.Clamp((int)MathF.Round(group[i] / best.Scale) + best.ZeroPoint, 0, levels - 1);
+        return best;
     }
 
     /// <summary>How many shrink factors between 1 and 0.75 the clipping search tries.</summary>

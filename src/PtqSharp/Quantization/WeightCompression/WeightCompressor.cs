@@ -239,21 +239,15 @@ public static class WeightCompressor
     private static double Error(Candidate c, int bits, WeightCompressionOptions options) =>
         c.IsEmbedding ? QuantizeRows(c, bits, options, symmetric: true).Error : QuantizeColumns(c, bits, options).Error;
 
-    /// <summary>
-    /// A MatMul weight [K, N]: groups run down each column (along K), as MatMulNBits reads them. Asymmetric 4-bit
-    /// groups get fractional zero points (floats) when the kernel computes in float (accuracy level 0); its int8 path
-    /// needs whole ones, packed like the weights.
-    /// </summary>
-    private static (byte[] Packed, float[] Scales, Array? ZeroPoints, double Error, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options)
+    /// <summary>A MatMul weight [K, N]: groups run down each column (along K), as MatMulNBits reads them.</summary>
+    private static (byte[] Packed, float[] Scales, byte[]? ZeroPoints, double Error, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options)
     {
         int k = checked((int)c.Rows), n = checked((int)c.Columns);
         int block = options.GroupSize, blocks = (k + block - 1) / block, blob = block * bits / 8;
         var packed = new byte[(long)n * blocks * blob];
         var scales = new float[n * blocks];
-        bool fractional = !options.Symmetric && bits == 4 && options.AccuracyLevel == 0;
         int zeroBytesPerColumn = (blocks * bits + 7) / 8;
-        var wholeZeroPoints = options.Symmetric || fractional ? null : new byte[n * zeroBytesPerColumn];
-        var fractionalZeroPoints = fractional ? new float[n * blocks] : null;
+        var zeroPoints = options.Symmetric ? null : new byte[n * zeroBytesPerColumn];
         var group = new float[block];
         var codes = new int[block];
         double error = 0, signal = 0;
@@ -263,18 +257,16 @@ public static class WeightCompressor
             {
                 int length = Math.Min(block, k - b * block);
                 for (int j = 0; j < length; j++) group[j] = c.Values[(long)(b * block + j) * n + col];
-                var (scale, zero) = BlockQuantizer.QuantizeFractional(group.AsSpan(0, length), bits, options.Symmetric, fractional, codes);
-                // Padding past K: the code nearest the zero point, which dequantizes to (about) 0 and meets zero activations anyway.
-                for (int j = length; j < block; j++) codes[j] = Math.Clamp((int)MathF.Round(zero), 0, (1 << bits) - 1);
+                var (scale, zero) = BlockQuantizer.Quantize(group.AsSpan(0, length), bits, options.Symmetric, codes);
+                for (int j = length; j < block; j++) codes[j] = zero; // padding past K dequantizes to 0
                 BlockQuantizer.Pack(codes, bits, packed.AsSpan((col * blocks + b) * blob, blob));
                 scales[col * blocks + b] = scale;
-                if (fractionalZeroPoints is not null) fractionalZeroPoints[col * blocks + b] = zero;
-                if (wholeZeroPoints is not null)
+                if (zeroPoints is not null)
                 {
                     // Zero points of a column's groups, packed like the weights (two 4-bit values per byte).
-                    int at = col * zeroBytesPerColumn, z = (int)zero;
-                    if (bits == 8) wholeZeroPoints[at + b] = (byte)z;
-                    else wholeZeroPoints[at + b / 2] |= (byte)(b % 2 == 0 ? z : z << 4);
+                    int at = col * zeroBytesPerColumn;
+                    if (bits == 8) zeroPoints[at + b] = (byte)zero;
+                    else zeroPoints[at + b / 2] |= (byte)(b % 2 == 0 ? zero : zero << 4);
                 }
 
                 for (int j = 0; j < length; j++)
@@ -286,7 +278,7 @@ public static class WeightCompressor
             }
         }
 
-        return (packed, scales, (Array?)fractionalZeroPoints ?? wholeZeroPoints, signal == 0 ? 0 : Math.Sqrt(error / signal), block);
+        return (packed, scales, zeroPoints, signal == 0 ? 0 : Math.Sqrt(error / signal), block);
     }
 
     /// <summary>An embedding table [rows, D]: groups run along each row (along D), as GatherBlockQuantized reads them; always symmetric.</summary>
@@ -337,10 +329,7 @@ public static class WeightCompressor
         node.Input.Add(s.Name);
         if (zeroPoints is not null)
         {
-            var name = names.Next($"{c.Weight}_zero_points");
-            var z = zeroPoints is float[] fractional
-                ? TensorData.FromFloats(name, [fractional.Length], fractional)
-                : TensorData.Create<byte>(name, [zeroPoints.Length], (byte[])zeroPoints, TensorData.UInt8);
+            var z = TensorData.Create<byte>(names.Next($"{c.Weight}_zero_points"), [zeroPoints.Length], zeroPoints, TensorData.UInt8);
             graph.Initializer.Add(z);
             node.Input.Add(z.Name);
         }
