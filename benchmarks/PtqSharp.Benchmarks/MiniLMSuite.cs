@@ -17,22 +17,8 @@ internal static class MiniLMSuite
 {
     public static void Run(string miniLmDll, string brownDir, Action<string, string, string, double, double, double, OnnxModel, OnnxModel, TimeSpan, Sample> row)
     {
-        var (model, vocabulary) = Extract(miniLmDll);
-        var tokenizer = new BertTokenizer();
-        using (var reader = new StreamReader(vocabulary)) tokenizer.LoadVocabulary(reader, convertInputToLowercase: true);
-
+        var (model, Encode) = Load(miniLmDll);
         var (train, test, calibration) = Sentences(brownDir);
-        Sample Encode(string text)
-        {
-            var (ids, mask, types) = tokenizer.Encode(text, 128);
-            long n = ids.Length;
-            return new Sample(new Dictionary<string, SampleTensor>
-            {
-                ["input_ids"] = new(ids.ToArray(), [1, n]),
-                ["attention_mask"] = new(mask.ToArray(), [1, n]),
-                ["token_type_ids"] = new(types.ToArray(), [1, n]),
-            }, text);
-        }
 
         var calibrationData = Dataset.FromList(calibration, Encode);
         var fp32Train = Embed(model, train.Select(t => Encode(t.Text)));
@@ -63,16 +49,8 @@ internal static class MiniLMSuite
     /// </summary>
     public static void RunCompression(string miniLmDll, string brownDir, IReadOnlyList<(string Setting, PtqSharp.Quantization.WeightCompression.WeightCompressionOptions Options)> settings)
     {
-        var (model, vocabulary) = Extract(miniLmDll);
-        var tokenizer = new BertTokenizer();
-        using (var reader = new StreamReader(vocabulary)) tokenizer.LoadVocabulary(reader, convertInputToLowercase: true);
+        var (model, Encode) = Load(miniLmDll);
         var (train, test, calibration) = Sentences(brownDir);
-        Sample Encode(string text)
-        {
-            var (ids, mask, types) = tokenizer.Encode(text, 128);
-            long n = ids.Length;
-            return new Sample(new Dictionary<string, SampleTensor> { ["input_ids"] = new(ids.ToArray(), [1, n]), ["attention_mask"] = new(mask.ToArray(), [1, n]), ["token_type_ids"] = new(types.ToArray(), [1, n]) }, text);
-        }
 
         var genresTrain = train.Select(t => t.Genre).ToList();
         var genresTest = test.Select(t => t.Genre).ToList();
@@ -98,6 +76,25 @@ internal static class MiniLMSuite
             Console.WriteLine($"| {setting} | {compressed.SizeBytes / 1048576.0:0.0} MiB (FP32 {model.SizeBytes / 1048576.0:0.0}) | {cosine:0.0000} | {accuracy:P2} | {(report is null ? "-" : report.FourBitShare.ToString("P0"))} | " +
                 $"{one[0].MedianMs:0.00} / {one[1].MedianMs:0.00} / {one[2].MedianMs:0.00} ms ({one[2].MedianMs / one[0].MedianMs:0.00}x) | {all[0].MedianMs:0.00} / {all[1].MedianMs:0.00} / {all[2].MedianMs:0.00} ms ({all[2].MedianMs / all[0].MedianMs:0.00}x) | {time.TotalSeconds:0.0} s |");
         }
+    }
+
+    /// <summary>The model and a sentence encoder (BERT tokens, up to 128, as the model's three inputs).</summary>
+    private static (OnnxModel Model, Func<string, Sample> Encode) Load(string miniLmDll)
+    {
+        var (model, vocabulary) = Extract(miniLmDll);
+        var tokenizer = new BertTokenizer();
+        using (var reader = new StreamReader(vocabulary)) tokenizer.LoadVocabulary(reader, convertInputToLowercase: true);
+        return (model, text =>
+        {
+            var (ids, mask, types) = tokenizer.Encode(text, 128);
+            long n = ids.Length;
+            return new Sample(new Dictionary<string, SampleTensor>
+            {
+                ["input_ids"] = new(ids.ToArray(), [1, n]),
+                ["attention_mask"] = new(mask.ToArray(), [1, n]),
+                ["token_type_ids"] = new(types.ToArray(), [1, n]),
+            }, text);
+        });
     }
 
     private static (OnnxModel Model, Stream Vocabulary) Extract(string dll)
