@@ -31,6 +31,39 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes several files as one: every temporary file is complete and on disk before any is moved into place, in
+    /// the order given (a model's external data before the model that points into it). A failure while writing
+    /// leaves all the old files; all temporary files are removed.
+    /// </summary>
+    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)
+    {
+        var staged = new List<(string Temp, string Full)>();
+        try
+        {
+            foreach (var (path, write) in files)
+            {
+                var full = Path.GetFullPath(path);
+                var dir = Path.GetDirectoryName(full)!;
+                Directory.CreateDirectory(dir);
+                var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+                staged.Add((temp, full));
+                using var stream = File.Create(temp);
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            foreach (var (temp, full) in staged) File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            foreach (var (temp, _) in staged)
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
+        }
+    }
+
     public static void WriteAllText(string path, string text) =>
         Write(path, stream =>
         {

@@ -26,10 +26,11 @@ internal static class CompressWeightsCommand
         var ratio = new Option<double>("--ratio") { Description = "4-bit modes: share of the 4-bit-eligible weights in 4 bits; the layers with the largest 4-bit error take 8.", DefaultValueFactory = _ => 1.0 };
         var allLayers = new Option<bool>("--all-layers") { Description = "4-bit modes: embeddings and the last MatMul in 4 bits too (8 bits by default)." };
         var level = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level: 4 int8 compute (fast on CPUs), 0 float compute (exact, slower).", DefaultValueFactory = _ => 4 };
+        var externalData = new Option<bool>("--external-data") { Description = "Write the weights to name.onnx.data beside the model (ONNX external data), as a pair with it." };
         var ignored = new BoundOptions(["--ignore-names", "--ignore-patterns", "--ignore-types"]);
         var command = new Command("compress-weights", "Weight-only compression: MatMul weights and embeddings in 4 or 8 bits per group, run by ONNX Runtime's MatMulNBits and GatherBlockQuantized kernels. Needs no data.")
         {
-            model, output, mode, group, ratio, allLayers, level,
+            model, output, mode, group, ratio, allLayers, level, externalData,
         };
         ignored.AddTo(command);
         command.SetAction(r => CommandRunner.Run("compress-weights", () =>
@@ -47,11 +48,14 @@ internal static class CompressWeightsCommand
                 AccuracyLevel = r.GetValue(level),
                 IgnoredScope = ignored.Apply(r, new QuantizeSettings()).Quantization.IgnoredScope,
             };
-            OutputGuard.Check([("--output", outputPath)], [("the --model", modelPath)]);
+            bool external = r.GetValue(externalData);
+            OutputGuard.Check([("--output", outputPath), .. external ? [("the --external-data file", outputPath + ".data")] : Array.Empty<(string, string)>()], [("the --model", modelPath)]);
             var source = OnnxModel.Load(modelPath);
+            OutputGuard.Check([("--output", outputPath), .. external ? [("the --external-data file", outputPath + ".data")] : Array.Empty<(string, string)>()],
+                source.ExternalDataFiles.Select(f => ("the --model's external data", (string?)f)));
             Terminal.Note($"Compressing the weights of [bold]{Markup.Escape(modelPath)}[/] ({modeName}, group {options.GroupSize})");
             var result = SpectreProgress.Run(p => WeightCompressor.Compress(source, options, p, CommandRunner.Cancellation));
-            result.Save(outputPath);
+            result.Save(outputPath, external);
             Print(result.Report, outputPath);
             Terminal.Result(new CompressWeightsResult(outputPath, result.Report));
             return ExitCodes.Success;

@@ -18,11 +18,12 @@ internal static class QuantizeCommand
     {
         var config = new Option<string?>("--config", "-c") { Description = "POT-style JSON config (model, engine and compression sections); options given here override it." };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the full effective configuration, defaults included, and exit." };
+        var externalData = new Option<bool>("--external-data") { Description = "Write the weights to name.onnx.data beside the model (ONNX external data), as a pair with it." };
         var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report with charts: summary, per-layer SQNR and ranges, latency, and the accuracy-aware search." };
         var options = new BoundOptions(QuantizeOptions.All.Where(r => r.Flag is not null).Select(r => r.Flag!));
         var command = new Command("quantize", "Quantize an ONNX model to INT8: with unlabeled calibration data (Default Quantization), or within a metric drop on annotated validation data (--method accuracy-aware).")
         {
-            config, printConfig, html,
+            config, printConfig, html, externalData,
         };
         options.AddTo(command);
         command.SetAction(r => CommandRunner.Run("quantize", () =>
@@ -37,7 +38,7 @@ internal static class QuantizeCommand
                 return ExitCodes.Success;
             }
 
-            return Run(s, r.GetValue(config), r.GetValue(html));
+            return Run(s, r.GetValue(config), r.GetValue(html), r.GetValue(externalData));
         }));
         return command;
     }
@@ -65,13 +66,14 @@ internal static class QuantizeCommand
         };
     }
 
-    private static int Run(QuantizeSettings s, string? configPath, string? htmlPath)
+    private static int Run(QuantizeSettings s, string? configPath, string? htmlPath, bool externalData)
     {
         string modelPath = s.Model ?? throw new PtqException("No model: give --model, or model.model in the --config file.");
         string dataPath = s.Data ?? throw new PtqException("No calibration data: give --data, or engine.data_source in the --config file.");
         string outputPath = s.Output ?? throw new PtqException("No output path: give --output, or model.output in the --config file.");
         var outputs = new List<(string, string)> { ("--output", outputPath) };
-        if (s.AccuracyAware) outputs.AddRange(AccuracyControlResult.PathsFor(outputPath).Skip(1).Select(p => ("the accuracy-aware companion file", p)));
+        if (externalData && !s.AccuracyAware) outputs.Add(("the --external-data file", outputPath + ".data"));
+        if (s.AccuracyAware) outputs.AddRange(AccuracyControlResult.PathsFor(outputPath, externalData).Skip(1).Select(p => ("the accuracy-aware companion file", p)));
         if (s.LayerReport) outputs.Add(("the --report CSV", LayerReportPrinter.CsvPathBeside(outputPath)));
         if (htmlPath is not null) outputs.Add(("--html", htmlPath));
         OutputGuard.Check(outputs, [("the --model", modelPath), ("the --data folder", dataPath), ("the --validation data", s.Validation),
@@ -80,6 +82,7 @@ internal static class QuantizeCommand
         var options = s.HardwareConfig is { } rulesPath ? s.Quantization with { HardwareConfig = HardwareConfig.Load(rulesPath) } : s.Quantization;
         options = WithinRules(options);
         var source = OnnxModel.Load(modelPath);
+        OutputGuard.Check(outputs, source.ExternalDataFiles.Select(f => ("the --model's external data", (string?)f)));
         var preprocessing = new Lazy<ImagePreprocessing>(() =>
         {
             try
@@ -98,7 +101,7 @@ internal static class QuantizeCommand
             var validationData = DataSources.OpenValidation(folder, s.Labels, s.Metric, () => preprocessing.Value);
             Terminal.Note($"Accuracy-aware quantization of [bold]{Markup.Escape(modelPath)}[/]: {s.Metric} on {validationData.Count} validation samples, max drop {s.Control.MaxDrop.ToString(CultureInfo.InvariantCulture)} ({DataSources.Name(s.Control.DropType)})");
             var controlled = SpectreProgress.Run(p => Quantizer.QuantizeWithAccuracyControl(source, dataset, validationData, DataSources.Metric(s.Metric, validationData), s.Control, options, p, CommandRunner.Cancellation));
-            var written = controlled.SaveAll(outputPath);
+            var written = controlled.SaveAll(outputPath, externalData);
             AccuracyControlPrinter.Print(controlled.Report, written);
             if (htmlPath is not null)
             {
@@ -113,7 +116,7 @@ internal static class QuantizeCommand
         LabeledDataset? validationSet = s.Validation is { } v ? DataSources.OpenLabeled(v, s.Labels, () => preprocessing.Value) : null;
         Terminal.Note($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(dataPath)}[/]");
         var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p, CommandRunner.Cancellation));
-        result.Save(outputPath);
+        result.Save(outputPath, externalData);
 
         (double Fp32, double Int8)? accuracy = null;
         if (validationSet is not null)

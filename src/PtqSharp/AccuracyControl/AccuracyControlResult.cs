@@ -30,12 +30,13 @@ public sealed class AccuracyControlResult
     /// (<c>name.fully-quantized.onnx</c>) and the report (<c>name.accuracy.txt</c>, <c>name.accuracy.json</c>).
     /// </summary>
     /// <param name="path">Where to write the final model.</param>
+    /// <param name="externalData">Both models' weights in <c>name.onnx.data</c> files beside them.</param>
     /// <returns>The paths written, final model first.</returns>
-    public IReadOnlyList<string> SaveAll(string path)
+    public IReadOnlyList<string> SaveAll(string path, bool externalData = false)
     {
-        var paths = PathsFor(path);
-        Save(paths[0]);
-        FullyQuantizedModel.Save(paths[1]);
+        var paths = PathsFor(path, externalData);
+        Model.Save(paths[0], externalData);
+        FullyQuantizedModel.Save(paths[1], externalData);
         AtomicFile.WriteAllText(paths[2], Report.ToText());
         AtomicFile.WriteAllText(paths[3], Report.ToJson());
         return paths;
@@ -46,9 +47,11 @@ public sealed class AccuracyControlResult
     /// quantized model and the text and JSON reports: for checking them against the inputs before any work.
     /// </summary>
     /// <param name="path">Where the final model goes.</param>
-    public static IReadOnlyList<string> PathsFor(string path)
+    /// <param name="externalData">Whether the models' external data files (after the four) are written too.</param>
+    public static IReadOnlyList<string> PathsFor(string path, bool externalData = false)
     {
         var stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path));
-        return [Path.GetFullPath(path), stem + ".fully-quantized.onnx", stem + ".accuracy.txt", stem + ".accuracy.json"];
+        string[] paths = [Path.GetFullPath(path), stem + ".fully-quantized.onnx", stem + ".accuracy.txt", stem + ".accuracy.json"];
+        return externalData ? [.. paths, paths[0] + ".data", paths[1] + ".data"] : paths;
     }
 }

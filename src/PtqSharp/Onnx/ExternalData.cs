@@ -6,8 +6,10 @@ namespace PtqSharp.Onnx;
 /// <summary>Resolves initializers stored in external data files (the ONNX convention for models over 2 GB).</summary>
 internal static class ExternalData
 {
-    public static void Inline(GraphProto graph, string baseDirectory, string modelPath)
+    /// <returns>The external data files read, as full paths.</returns>
+    public static IReadOnlyList<string> Inline(GraphProto graph, string baseDirectory, string modelPath)
     {
+        var files = new HashSet<string>(FilePaths.Comparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
         foreach (var tensor in graph.Initializer)
         {
             if (tensor.DataLocation != TensorProto.Types.DataLocation.External)
@@ -41,6 +43,7 @@ internal static class ExternalData
                 : long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value
                 : ThrowHelper.Throw<long>($"Initializer '{tensor.Name}' of '{modelPath}': external data {key} '{text}' is not a non-negative whole number.");
 
+            files.Add(Path.GetFullPath(file));
             long offset = Field("offset", 0);
             using var stream = File.OpenRead(file);
             long length = Field("length", stream.Length - offset);
@@ -61,5 +64,7 @@ internal static class ExternalData
             tensor.ExternalData.Clear();
             tensor.DataLocation = TensorProto.Types.DataLocation.Default;
         }
+
+        return files.ToList();
     }
 }

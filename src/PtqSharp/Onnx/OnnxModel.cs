@@ -17,7 +17,10 @@ public sealed class OnnxModel
     /// <summary>Reads a model, with any external-data initializers pulled inline.</summary>
     /// <param name="path">The .onnx file.</param>
     /// <exception cref="PtqException">The file is missing, not an ONNX model, or its external data is missing or short.</exception>
-    public static OnnxModel Load(string path) => new(OnnxModelIO.Load(path));
+    public static OnnxModel Load(string path) => new(OnnxModelIO.Load(path, out var dataFiles)) { ExternalDataFiles = dataFiles };
+
+    /// <summary>The external data files the model was read from (full paths): inputs an output must not replace.</summary>
+    internal IReadOnlyList<string> ExternalDataFiles { get; private init; } = [];
 
     /// <summary>Parses a serialized model, e.g. one embedded as a resource.</summary>
     /// <param name="bytes">The model's protobuf bytes.</param>
@@ -27,7 +30,11 @@ public sealed class OnnxModel
 
     /// <summary>Writes the model to <paramref name="path"/> whole or not at all (a temporary file moved into place).</summary>
     /// <param name="path">Where to write; an existing file is replaced only once the new one is complete.</param>
-    public void Save(string path) => OnnxModelIO.Save(Proto, path);
+    /// <param name="externalData">
+    /// Store the weights (initializers of 1 KiB or more) in <c>name.onnx.data</c> beside the model, as ONNX's external
+    /// data: both files are complete on disk before either takes its name. ONNX Runtime loads such a model from its path.
+    /// </param>
+    public void Save(string path, bool externalData = false) => OnnxModelIO.Save(Proto, path, externalData);
 
     /// <summary>The serialized model, e.g. to create an ONNX Runtime session from.</summary>
     public byte[] ToBytes() => Proto.ToByteArray();

@@ -22,13 +22,14 @@ public sealed class QuantizationResult
 
     /// <summary>Writes the model whole or not at all.</summary>
     /// <param name="path">Where to write the model.</param>
+    /// <param name="externalData">Weights in <c>name.onnx.data</c> beside it (see <see cref="OnnxModel.Save"/>).</param>
     /// <exception cref="NotFasterException">
     /// Latency-aware quantization kept every op in float (no INT8 variant was faster than FP32 here) and
     /// <see cref="LatencyAwareOptions.AllowFloatModel"/> is off.
     /// </exception>
-    public void Save(string path)
+    public void Save(string path, bool externalData = false)
     {
         if (Report.Latency is { Outcome: LatencyOutcome.NothingQuantized } latency && !_allowFloatModel) throw new NotFasterException(latency);
-        Model.Save(path);
+        Model.Save(path, externalData);
     }
 }

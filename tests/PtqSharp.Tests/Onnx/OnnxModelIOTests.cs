@@ -138,6 +138,22 @@ public class OnnxModelIOTests
     }
 
     [Fact]
+    public void A_pair_of_files_is_written_whole_or_not_at_all()
+    {
+        var dir = TestPaths.NewTempDir();
+        var data = Path.Combine(dir, "m.onnx.data");
+        var model = Path.Combine(dir, "m.onnx");
+        File.WriteAllText(data, "old data");
+        Assert.Throws<IOException>(() => AtomicFile.WriteAll(
+        [
+            (data, s => s.Write("new data"u8)),
+            (model, _ => throw new IOException("disk full")),
+        ]));
+        Assert.Equal("old data", File.ReadAllText(data)); // the first file was not moved into place either
+        Assert.Equal(["m.onnx.data"], Directory.GetFiles(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Save_leaves_no_temporary_files_behind()
     {
         var dir = TestPaths.NewTempDir();

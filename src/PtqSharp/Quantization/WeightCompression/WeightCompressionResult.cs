@@ -19,5 +19,6 @@ public sealed class WeightCompressionResult
 
     /// <summary>Writes the model whole or not at all.</summary>
     /// <param name="path">Where to write it.</param>
-    public void Save(string path) => Model.Save(path);
+    /// <param name="externalData">Weights in <c>name.onnx.data</c> beside it (see <see cref="OnnxModel.Save"/>).</param>
+    public void Save(string path, bool externalData = false) => Model.Save(path, externalData);
 }
