@@ -47,7 +47,7 @@ internal static class MiniLMSuite
     /// Weight-only compression of MiniLM against FP32 and the static INT8 model: pooled-embedding cosine on the test
     /// sentences, genre accuracy, size, and latency on one test sentence (interleaved medians, 1 thread and all cores).
     /// </summary>
-    public static void RunCompression(string miniLmDll, string brownDir, IReadOnlyList<(string Setting, PtqSharp.Quantization.WeightCompression.WeightCompressionOptions Options)> settings)
+    public static void RunCompression(string miniLmDll, string brownDir, IReadOnlyList<(string Setting, PtqSharp.Quantization.WeightCompression.WeightCompressionOptions Options, bool WithData)> settings)
     {
         var (model, Encode) = Load(miniLmDll);
         var (train, test, calibration) = Sentences(brownDir);
@@ -61,13 +61,15 @@ internal static class MiniLMSuite
         Console.WriteLine($"MiniLM weight-only compression, {test.Count} Brown test sentences, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
         Console.WriteLine("| setting | size | pooled cosine vs FP32 | genre accuracy (FP32 " + $"{fp32Accuracy:P2}" + ") | 4-bit share | latency 1 thread: FP32 / static INT8 / this | all cores: FP32 / static INT8 / this | time |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        var rows = settings.Select(s => (s.Setting, Model: (OnnxModel?)null, Options: s.Options)).Prepend(("static INT8 (--model-type transformer)", staticInt8, null!)).ToList();
-        foreach (var (setting, given, options) in rows)
+        var calibrationData = Dataset.FromList(calibration, Encode);
+        var rows = settings.Select(s => (s.Setting, Model: (OnnxModel?)null, Options: s.Options, s.WithData)).Prepend(("static INT8 (--model-type transformer)", staticInt8, null!, false)).ToList();
+        foreach (var (setting, given, options, withData) in rows)
         {
             var sw = Stopwatch.StartNew();
-            var report = options is null ? null : PtqSharp.Quantization.WeightCompression.WeightCompressor.Compress(model, options).Report;
-            var compressed = given ?? PtqSharp.Quantization.WeightCompression.WeightCompressor.Compress(model, options).Model;
-            var time = sw.Elapsed / (given is null ? 2 : 1);
+            var result = options is null ? null : PtqSharp.Quantization.WeightCompression.WeightCompressor.Compress(model, withData ? calibrationData : null, options);
+            var report = result?.Report;
+            var compressed = given ?? result!.Model;
+            var time = sw.Elapsed;
             var embedded = Embed(compressed, test.Select(t => Encode(t.Text)));
             double cosine = fp32Test.Zip(embedded, (a, b) => OutputAgreement.Cosine(a, b)).Average();
             double accuracy = NearestCentroid(Embed(compressed, train.Select(t => Encode(t.Text))), genresTrain, embedded, genresTest);

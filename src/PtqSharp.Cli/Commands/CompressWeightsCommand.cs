@@ -27,10 +27,14 @@ internal static class CompressWeightsCommand
         var allLayers = new Option<bool>("--all-layers") { Description = "4-bit modes: embeddings and the last MatMul in 4 bits too (8 bits by default)." };
         var level = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level: 4 int8 compute (fast on CPUs), 0 float compute (exact, slower).", DefaultValueFactory = _ => 4 };
         var externalData = new Option<bool>("--external-data") { Description = "Write the weights to name.onnx.data beside the model (ONNX external data), as a pair with it." };
-        var ignored = new BoundOptions(["--ignore-names", "--ignore-patterns", "--ignore-types"]);
+        var subset = new Option<int>("--subset-size") { Description = "With --data: samples that measure the activations.", DefaultValueFactory = _ => 128 };
+        var ignored = new BoundOptions(["--ignore-names", "--ignore-patterns", "--ignore-types", .. QuantizeOptions.DataFlags], new Dictionary<string, string>
+        {
+            ["--data"] = "Calibration samples (images or NumPy): each group's clipping and scale then minimise the layer's output error, weighted by the activations.",
+        });
         var command = new Command("compress-weights", "Weight-only compression: MatMul weights and embeddings in 4 or 8 bits per group, run by ONNX Runtime's MatMulNBits and GatherBlockQuantized kernels. Needs no data.")
         {
-            model, output, mode, group, ratio, allLayers, level, externalData,
+            model, output, mode, group, ratio, allLayers, level, externalData, subset,
         };
         ignored.AddTo(command);
         command.SetAction(r => CommandRunner.Run("compress-weights", () =>
@@ -46,15 +50,18 @@ internal static class CompressWeightsCommand
                 Ratio = r.GetValue(ratio),
                 AllLayers = r.GetValue(allLayers),
                 AccuracyLevel = r.GetValue(level),
-                IgnoredScope = ignored.Apply(r, new QuantizeSettings()).Quantization.IgnoredScope,
+                SubsetSize = r.GetValue(subset),
             };
+            var settings = ignored.Apply(r, new QuantizeSettings());
+            options = options with { IgnoredScope = settings.Quantization.IgnoredScope };
             bool external = r.GetValue(externalData);
-            OutputGuard.Check([("--output", outputPath), .. external ? [("the --external-data file", outputPath + ".data")] : Array.Empty<(string, string)>()], [("the --model", modelPath)]);
+            OutputGuard.Check([("--output", outputPath), .. external ? [("the --external-data file", outputPath + ".data")] : Array.Empty<(string, string)>()], [("the --model", modelPath), ("the --data folder", settings.Data)]);
             var source = OnnxModel.Load(modelPath);
             OutputGuard.Check([("--output", outputPath), .. external ? [("the --external-data file", outputPath + ".data")] : Array.Empty<(string, string)>()],
                 source.ExternalDataFiles.Select(f => ("the --model's external data", (string?)f)));
-            Terminal.Note($"Compressing the weights of [bold]{Markup.Escape(modelPath)}[/] ({modeName}, group {options.GroupSize})");
-            var result = SpectreProgress.Run(p => WeightCompressor.Compress(source, options, p, CommandRunner.Cancellation));
+            var data = settings.Data is { } folder ? DataSources.Open(folder, () => settings.Preprocessing.ResolveFor(source)) : null;
+            Terminal.Note($"Compressing the weights of [bold]{Markup.Escape(modelPath)}[/] ({modeName}, group {options.GroupSize}{(data is null ? ", data-free" : $", activations from {Math.Min(options.SubsetSize, data.Count)} samples")})");
+            var result = SpectreProgress.Run(p => WeightCompressor.Compress(source, data, options, p, CommandRunner.Cancellation));
             result.Save(outputPath, external);
             Print(result.Report, outputPath);
             Terminal.Result(new CompressWeightsResult(outputPath, result.Report));
@@ -73,15 +80,19 @@ internal static class CompressWeightsCommand
         var kernels = new[] { "MatMulNBits", "GatherBlockQuantized" }.Select(k => $"{k} {report.RuntimeOpCounts.GetValueOrDefault(k)}");
         table.AddRow("Weight-only kernels in ONNX Runtime", string.Join(", ", kernels) + (report.RuntimeOpCounts.GetValueOrDefault("MatMul") is > 0 and var m ? $"; float MatMul left: {m}" : ""));
         table.AddRow("Relative weight error", $"mean {report.Layers.Average(l => l.RelativeError):0.0000}, worst {report.Layers.Max(l => l.RelativeError):0.0000}");
+        var measured = report.Layers.Where(l => l.OutputError is not null).ToList();
+        if (measured.Count > 0) table.AddRow("Relative output error", $"mean {measured.Average(l => l.OutputError!.Value):0.0000}, worst {measured.Max(l => l.OutputError!.Value):0.0000} (MatMul and Gemm, weighted by the activations)");
         table.AddRow("Time", $"{report.Time.TotalSeconds:0.0} s");
         foreach (var s in report.Skipped.Take(5)) table.AddRow("[grey]left in float[/]", Markup.Escape($"{s.Name} ({s.OpType}): {s.Reason}"));
         Terminal.Out.Write(table);
 
-        var worst = new Table().Border(TableBorder.Rounded).AddColumns("node", "weight", "shape", "bits", "group").AddColumn(new TableColumn("relative error").RightAligned()).AddColumn("why these bits");
+        var worst = new Table().Border(TableBorder.Rounded).AddColumns("node", "weight", "shape", "bits", "group").AddColumn(new TableColumn("relative error").RightAligned())
+            .AddColumn(new TableColumn("output error").RightAligned()).AddColumn("why these bits");
         worst.Title($"The {Math.Min(10, report.Layers.Count)} weights with the largest error");
         foreach (var l in report.Layers.OrderByDescending(l => l.RelativeError).Take(10))
         {
-            worst.AddRow(Markup.Escape(l.Node), Markup.Escape(l.Weight), string.Join("x", l.Shape), l.Bits.ToString(), l.GroupSize.ToString(), $"{l.RelativeError:0.0000}", Markup.Escape(l.Reason));
+            worst.AddRow(Markup.Escape(l.Node), Markup.Escape(l.Weight), string.Join("x", l.Shape), l.Bits.ToString(), l.GroupSize.ToString(), $"{l.RelativeError:0.0000}",
+                l.OutputError is double o ? $"{o:0.0000}" : "-", Markup.Escape(l.Reason));
         }
 
         Terminal.Out.Write(worst);

@@ -15,22 +15,5 @@ internal sealed record ChannelMeanStatistic : TensorStatistic
         return [model.Reduce("ReduceMean", flat, "mean", [0, 2])];
     }
 
-    public override IStatisticAccumulator CreateAccumulator(int runs) => new Accumulator();
-
-    /// <summary>Running mean of equally sized vectors.</summary>
-    private sealed class Accumulator : IStatisticAccumulator
-    {
-        private double[]? _sum;
-        private int _count;
-
-        public object Result => _sum is null ? Array.Empty<float>() : _sum.Select(v => (float)(v / _count)).ToArray();
-
-        public void Add(int part, ReadOnlySpan<float> values)
-        {
-            _sum ??= new double[values.Length];
-            if (values.Length != _sum.Length) return; // a sample of another width carries no comparable channel means
-            for (int i = 0; i < values.Length; i++) _sum[i] += values[i];
-            _count++;
-        }
-    }
+    public override IStatisticAccumulator CreateAccumulator(int runs) => new VectorMeanAccumulator();
 }

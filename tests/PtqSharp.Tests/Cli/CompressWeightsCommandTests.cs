@@ -31,6 +31,17 @@ public class CompressWeightsCommandTests
     }
 
     [Fact]
+    public void With_calibration_data_the_report_gives_each_layers_output_error()
+    {
+        var output = Path.Combine(TestPaths.NewTempDir(), "s.int4.onnx");
+        var (code, text) = CliRunner.Run("compress-weights", "--model", TestPaths.SampleModel, "--output", output, "--mode", "int4-asym", "--group-size", "16",
+            "--data", Path.Combine(TestPaths.Sample, "calibration"), "--mean", "72.9", "--scale", "90", "--subset-size", "20");
+        Assert.True(code == 0, text);
+        Assert.Contains("activations from 20 samples", text);
+        Assert.Contains("Relative output error", text);
+    }
+
+    [Fact]
     public void Bad_choices_and_colliding_paths_are_named()
     {
         var model = ModelFile();

@@ -13,7 +13,16 @@ internal static class BlockQuantizer
     /// range is then shrunk where that lowers the group's error, and the scale refitted by least squares.
     /// </summary>
     /// <returns>The scale and zero point; <paramref name="codes"/> holds the group's codes.</returns>
-    public static (float Scale, int ZeroPoint) Quantize(ReadOnlySpan<float> group, int bits, bool symmetric, Span<int> codes)
+    /// <param name="group">The weights of one group.</param>
+    /// <param name="bits">4 or 8.</param>
+    /// <param name="symmetric">Whether the zero point is fixed at 2^(bits-1).</param>
+    /// <param name="codes">Receives the group's codes.</param>
+    /// <param name="importance">
+    /// Per weight, how much its error counts (the mean square of the activation it multiplies, from calibration data);
+    /// empty for plain squared error. The clipping search and the refit then minimise the layer's output error, not
+    /// the weight error.
+    /// </param>
+    public static (float Scale, int ZeroPoint) Quantize(ReadOnlySpan<float> group, int bits, bool symmetric, Span<int> codes, ReadOnlySpan<float> importance = default)
     {
         int levels = 1 << bits, half = levels / 2;
         float extreme = 0, min = float.PositiveInfinity, max = float.NegativeInfinity;
@@ -54,14 +63,7 @@ internal static class BlockQuantizer
                 zeroPoint = Math.Clamp((int)MathF.Round(-lo / scale), 0, levels - 1);
             }
 
-            double error = 0;
-            foreach (var v in group)
-            {
-                int code = Math.Clamp((int)MathF.Round(v / scale) + zeroPoint, 0, levels - 1);
-                double d = v - (code - zeroPoint) * (double)scale;
-                error += d * d;
-            }
-
+            double error = Error(group, scale, zeroPoint, levels, importance);
             if (error < bestError) (bestError, best) = (error, (scale, zeroPoint));
             if (bits == 8) break; // 8 bits: steps are fine already; the full range is best
         }
@@ -83,20 +85,15 @@ internal static class BlockQuantizer
                 for (int i = 0; i < group.Length; i++)
                 {
                     trial[i] = Math.Clamp((int)MathF.Round(group[i] / scale) + zeroPoint, 0, levels - 1);
-                    numerator += group[i] * (double)(trial[i] - zeroPoint);
-                    denominator += (double)(trial[i] - zeroPoint) * (trial[i] - zeroPoint);
+                    double h = importance.IsEmpty ? 1 : importance[i], q = trial[i] - zeroPoint;
+                    numerator += h * group[i] * q;
+                    denominator += h * q * q;
                 }
 
                 if (denominator == 0) break;
                 float refit = (float)(numerator / denominator);
                 if (refit == 0 || !float.IsFinite(refit)) break;
-                double error = 0;
-                for (int i = 0; i < group.Length; i++)
-                {
-                    int code = Math.Clamp((int)MathF.Round(group[i] / refit) + zeroPoint, 0, levels - 1);
-                    double d = group[i] - (code - zeroPoint) * (double)refit;
-                    error += d * d;
-                }
+                double error = Error(group, refit, zeroPoint, levels, importance);
 
                 if (error >= bestError) break;
                 (bestError, best, scale) = (error, (refit, zeroPoint), refit);
@@ -105,6 +102,20 @@ internal static class BlockQuantizer
 
         for (int i = 0; i < group.Length; i++) codes[i] = Math.Clamp((int)MathF.Round(group[i] / best.Scale) + best.ZeroPoint, 0, levels - 1);
         return best;
+    }
+
+    /// <summary>The group's squared error at this scale and zero point, each weight's weighted by its importance.</summary>
+    private static double Error(ReadOnlySpan<float> group, float scale, int zeroPoint, int levels, ReadOnlySpan<float> importance)
+    {
+        double error = 0;
+        for (int i = 0; i < group.Length; i++)
+        {
+            int code = Math.Clamp((int)MathF.Round(group[i] / scale) + zeroPoint, 0, levels - 1);
+            double d = group[i] - (code - zeroPoint) * (double)scale;
+            error += (importance.IsEmpty ? 1 : importance[i]) * d * d;
+        }
+
+        return error;
     }
 
     /// <summary>How many shrink factors between 1 and 0.75 the clipping search tries.</summary>

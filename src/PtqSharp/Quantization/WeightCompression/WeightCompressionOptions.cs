@@ -29,6 +29,9 @@ public sealed record WeightCompressionOptions
     /// </summary>
     public int AccuracyLevel { get; init; } = 4;
 
+    /// <summary>With calibration data: how many samples measure the activations (NNCF's default, 128).</summary>
+    public int SubsetSize { get; init; } = 128;
+
     /// <summary>Ops left in float.</summary>
     public IgnoredScope IgnoredScope { get; init; } = IgnoredScope.Empty;
 
@@ -44,6 +47,7 @@ public sealed record WeightCompressionOptions
         }
 
         if (!(Ratio is > 0 and <= 1)) ThrowHelper.Throw($"Ratio {Ratio} is not in (0, 1]: it is the share of weights stored in 4 bits.");
+        if (SubsetSize < 1) ThrowHelper.Throw($"Subset size must be at least 1 (got {SubsetSize}).");
         if (AccuracyLevel is not (0 or 1 or 2 or 3 or 4)) ThrowHelper.Throw($"Accuracy level {AccuracyLevel} is not 0 to 4 (0: float compute, 4: int8 compute).");
         if (Ratio < 1 && !FourBit) ThrowHelper.Throw($"A ratio below 1 mixes 4 and 8 bits; it needs a 4-bit mode (int4-sym or int4-asym), not {Mode}.");
     }

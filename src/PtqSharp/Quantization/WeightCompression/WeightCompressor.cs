@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Onnx;
+using PtqSharp.Data;
 using PtqSharp.Execution;
 using PtqSharp.Onnx;
+using PtqSharp.Statistics;
 
 namespace PtqSharp.Quantization.WeightCompression;
 
@@ -19,6 +21,9 @@ public static class WeightCompressor
     /// <summary>A weight to compress: the node reading it, the weight, and its float values ([K, N] for MatMul and Gemm, [rows, D] for Gather).</summary>
     private sealed record Candidate(NodeProto Node, string Weight, long Rows, long Columns, float[] Values)
     {
+        /// <summary>With calibration data: the mean square of each input feature (K values), which weights the errors.</summary>
+        public float[]? Importance { get; set; }
+
         /// <summary>A Gemm's bias (its C input), which MatMulNBits adds itself.</summary>
         public string? Bias { get; init; }
 
@@ -34,6 +39,21 @@ public static class WeightCompressor
     /// <param name="cancellationToken">Stops the run between layers.</param>
     /// <exception cref="PtqException">The options are not usable, or the model has no weight to compress.</exception>
     public static WeightCompressionResult Compress(OnnxModel model, WeightCompressionOptions? options = null,
+        IProgress<QuantizationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Compress(model, null, options, progress, cancellationToken);
+
+    /// <summary>
+    /// Data-aware compression: the mean square of each MatMul and Gemm input feature is measured on
+    /// <see cref="WeightCompressionOptions.SubsetSize"/> calibration samples, and each group's clipping and scale then
+    /// minimise the error of the layer's output (Σ E[x_k²] (w_k − ŵ_k)², the diagonal of GPTQ's objective) rather than of
+    /// its weights; the ratio ranks layers by that output error. Embeddings are compressed as without data.
+    /// </summary>
+    /// <param name="model">A float (FP32) model.</param>
+    /// <param name="calibrationData">Samples the model accepts, as for Default Quantization.</param>
+    /// <param name="options">Mode, group size, ratio, subset size, ignored scope.</param>
+    /// <param name="progress">Receives each stage's progress.</param>
+    /// <param name="cancellationToken">Stops the run between samples and layers.</param>
+    public static WeightCompressionResult Compress(OnnxModel model, Dataset? calibrationData, WeightCompressionOptions? options = null,
         IProgress<QuantizationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new WeightCompressionOptions();
@@ -48,6 +68,7 @@ public static class WeightCompressor
             ThrowHelper.Throw($"Nothing to compress: the model has no MatMul or Gemm with a constant 2-D float weight and no Gather of a constant 2-D float table{(skipped.Count > 0 ? $" ({skipped.Count} left out: {skipped[0].Name}: {skipped[0].Reason})" : "")}.");
         }
 
+        if (calibrationData is not null) MeasureImportance(working, candidates, calibrationData, options, progress, cancellationToken);
         var plan = AssignBits(candidates, LastLayers(index, candidates), options);
         var names = new UniqueNames(working.Graph);
         var layers = new List<CompressedLayer>();
@@ -235,12 +256,38 @@ public static class WeightCompressor
         return last;
     }
 
-    /// <summary>The relative error of <paramref name="c"/> at <paramref name="bits"/>, for ranking.</summary>
-    private static double Error(Candidate c, int bits, WeightCompressionOptions options) =>
-        c.IsEmbedding ? QuantizeRows(c, bits, options, symmetric: true).Error : QuantizeColumns(c, bits, options).Error;
+    /// <summary>One pass of the statistics engine over the calibration subset: E[x²] per input feature of every MatMul and Gemm.</summary>
+    private static void MeasureImportance(ModelProto model, List<Candidate> candidates, Dataset data, WeightCompressionOptions options,
+        IProgress<QuantizationProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (data.Count == 0) ThrowHelper.Throw("The calibration dataset is empty.");
+        var layers = candidates.Where(c => !c.IsEmbedding).ToList();
+        var points = layers.Select(c => new StatisticPoint(c.Node.Input[0], new ChannelMeanSquareStatistic(c.Rows))).Distinct().ToList();
+        var split = SubsetSelector.Select(data.Count, options.SubsetSize, seed: 0, maxHoldOut: 0);
+        var engine = new StatisticsEngine(data, split.Calibration, batchSize: 1, progress, cancellationToken);
+        var statistics = engine.Collect(model, points, "Measuring activations");
+        foreach (var c in layers)
+        {
+            var meanSquare = statistics.Get<float[]>(new StatisticPoint(c.Node.Input[0], new ChannelMeanSquareStatistic(c.Rows)));
+            // A feature never active still counts a little, so its weights are not left to any error at all.
+            if (meanSquare.Length == c.Rows)
+            {
+                float floor = Math.Max(meanSquare.Max() * 1e-6f, float.Epsilon);
+                c.Importance = meanSquare.Select(v => Math.Max(v, floor)).ToArray();
+            }
+        }
+    }
+
+    /// <summary>The relative error of <paramref name="c"/> at <paramref name="bits"/>, for ranking: of the output with data, else of the weight.</summary>
+    private static double Error(Candidate c, int bits, WeightCompressionOptions options)
+    {
+        if (c.IsEmbedding) return QuantizeRows(c, bits, options, symmetric: true).Error;
+        var columns = QuantizeColumns(c, bits, options);
+        return columns.OutputError ?? columns.Error; // with data, the output error the activations weight
+    }
 
     /// <summary>A MatMul weight [K, N]: groups run down each column (along K), as MatMulNBits reads them.</summary>
-    private static (byte[] Packed, float[] Scales, byte[]? ZeroPoints, double Error, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options)
+    private static (byte[] Packed, float[] Scales, byte[]? ZeroPoints, double Error, double? OutputError, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options)
     {
         int k = checked((int)c.Rows), n = checked((int)c.Columns);
         int block = options.GroupSize, blocks = (k + block - 1) / block, blob = block * bits / 8;
@@ -250,14 +297,15 @@ public static class WeightCompressor
         var zeroPoints = options.Symmetric ? null : new byte[n * zeroBytesPerColumn];
         var group = new float[block];
         var codes = new int[block];
-        double error = 0, signal = 0;
+        double error = 0, signal = 0, outputError = 0, outputSignal = 0;
         for (int col = 0; col < n; col++)
         {
             for (int b = 0; b < blocks; b++)
             {
                 int length = Math.Min(block, k - b * block);
                 for (int j = 0; j < length; j++) group[j] = c.Values[(long)(b * block + j) * n + col];
-                var (scale, zero) = BlockQuantizer.Quantize(group.AsSpan(0, length), bits, options.Symmetric, codes);
+                var importance = c.Importance is { } h ? h.AsSpan(b * block, length) : default;
+                var (scale, zero) = BlockQuantizer.Quantize(group.AsSpan(0, length), bits, options.Symmetric, codes, importance);
                 for (int j = length; j < block; j++) codes[j] = zero; // padding past K dequantizes to 0
                 BlockQuantizer.Pack(codes, bits, packed.AsSpan((col * blocks + b) * blob, blob));
                 scales[col * blocks + b] = scale;
@@ -274,11 +322,17 @@ public static class WeightCompressor
                     double d = group[j] - (codes[j] - zero) * (double)scale;
                     error += d * d;
                     signal += (double)group[j] * group[j];
+                    if (!importance.IsEmpty)
+                    {
+                        outputError += importance[j] * d * d;
+                        outputSignal += importance[j] * (double)group[j] * group[j];
+                    }
                 }
             }
         }
 
-        return (packed, scales, zeroPoints, signal == 0 ? 0 : Math.Sqrt(error / signal), block);
+        double? relativeOutput = c.Importance is null ? null : outputSignal == 0 ? 0 : Math.Sqrt(outputError / outputSignal);
+        return (packed, scales, zeroPoints, signal == 0 ? 0 : Math.Sqrt(error / signal), relativeOutput, block);
     }
 
     /// <summary>An embedding table [rows, D]: groups run along each row (along D), as GatherBlockQuantized reads them; always symmetric.</summary>
@@ -317,7 +371,7 @@ public static class WeightCompressor
 
     private static CompressedLayer ReplaceMatMul(GraphProto graph, Candidate c, int bits, WeightCompressionOptions options, UniqueNames names, string reason)
     {
-        var (packed, scales, zeroPoints, error, block) = QuantizeColumns(c, bits, options);
+        var (packed, scales, zeroPoints, error, outputError, block) = QuantizeColumns(c, bits, options);
         int blocks = (int)((c.Rows + block - 1) / block);
         var b = TensorData.Create<byte>(names.Next($"{c.Weight}_Q{bits}G{block}"), [c.Columns, blocks, block * bits / 8], packed, TensorData.UInt8);
         var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Columns * blocks], scales);
@@ -348,7 +402,7 @@ public static class WeightCompressor
         node.SetInt("block_size", block);
         if (options.AccuracyLevel != 0) node.SetInt("accuracy_level", options.AccuracyLevel);
         Swap(graph, c.Node, node);
-        return new CompressedLayer(node.Name, c.Node.OpType, c.Weight, [c.Rows, c.Columns], bits, block, options.Symmetric, error, reason);
+        return new CompressedLayer(node.Name, c.Node.OpType, c.Weight, [c.Rows, c.Columns], bits, block, options.Symmetric, error, reason) { OutputError = outputError };
     }
 
     private static CompressedLayer ReplaceGather(GraphProto graph, Candidate c, int bits, WeightCompressionOptions options, UniqueNames names, string reason)
