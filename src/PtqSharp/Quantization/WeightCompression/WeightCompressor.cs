@@ -9,10 +9,11 @@ namespace PtqSharp.Quantization.WeightCompression;
 
 /// <summary>
 /// Weight-only compression (NNCF's <c>compress_weights</c>, onnxruntime's <c>MatMulNBitsQuantizer</c>): MatMul and Gemm
-/// weights and embedding tables stored in 4 or 8 bits per group, activations left in float. No calibration data is needed:
-/// groups are rounded to nearest. ONNX Runtime runs the result with its weight-only kernels, com.microsoft MatMulNBits
-/// for MatMuls and GatherBlockQuantized for embeddings, which read the packed weights directly: the model is smaller
-/// and token-by-token decoding reads less memory.
+/// weights and embedding tables stored in 4 or 8 bits per group, activations left in float. Calibration data is
+/// optional: without it groups are rounded to nearest with a clipping search; with it their errors are weighted by the
+/// activations. ONNX Runtime runs the result with its weight-only kernels, com.microsoft MatMulNBits for MatMuls and
+/// Gemms and GatherBlockQuantized for embeddings, which read the packed weights directly: the model is smaller and
+/// token-by-token decoding reads less memory.
 /// </summary>
 public static class WeightCompressor
 {
@@ -34,7 +35,7 @@ public static class WeightCompressor
 
     /// <summary>Compresses the weights of <paramref name="model"/>; the model itself is not modified.</summary>
     /// <param name="model">A float (FP32) model.</param>
-    /// <param name="options">Mode, group size, ratio, ignored scope; 4-bit symmetric groups of 128 when null.</param>
+    /// <param name="options">Mode, group size, ratio, ignored scope; 8-bit asymmetric groups of 128 when null (NNCF's default).</param>
     /// <param name="progress">Receives each stage's progress.</param>
     /// <param name="cancellationToken">Stops the run between layers.</param>
     /// <exception cref="PtqException">The options are not usable, or the model has no weight to compress.</exception>
