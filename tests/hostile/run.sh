@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A careless or hostile user's run of the ptq tool, from the shell (Linux): missing, linked, empty and special
-# files, outputs that collide with inputs, resource bombs, malformed data, bad options, SIGTERM. Each case prints
+# files, outputs that collide with inputs, resource bombs, malformed data, bad options, weight compression, SIGTERM. Each case prints
 # ok or BAD (the exit code is not one expected, or a stack trace was printed), its exit code and the first error line.
 # Usage: tests/hostile/run.sh   (builds the tool; works in a temporary folder it prints)
 set -u
@@ -75,6 +75,13 @@ for f in big fortran pickle; do mkdir np_$f; cp $f.npy np_$f/; case_ "npy $f" "2
 mkdir np_bomb; cp bomb.npz np_bomb/; case_ "npz larger than model input" "2" $PTQ $Q --model m.onnx --data np_bomb --output o12.onnx
 case_ "debug csv == model" "2" $PTQ debug --model m.onnx --quantized o.onnx --data cal --mean 72.9 --scale 90 --csv m.onnx
 case_ "aa output collides with data" "2" $PTQ $Q --model m.onnx --data cal --validation $S/validation --method accuracy-aware --output cal/x.onnx
-( $PTQ quantize --model m.onnx --data cal --mean 72.9 --scale 90 --output sig.onnx --validation $S/validation --method accuracy-aware > sig.log 2>&1 & p=$!; sleep 2; kill -TERM $p 2>/dev/null; wait $p; echo "rc=$?" >> sig.log ) ; echo "     SIGTERM after 2 s: $(tail -1 sig.log), $(grep -c cancelled sig.log) cancelled message, $(ls -a | grep -c '^sig\.\(onnx\|fully\|acc\)') outputs written"
+case_ "compress: output == model" "2" $PTQ compress-weights --model m.onnx --output m.onnx
+case_ "compress: bad mode" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --mode int3
+case_ "compress: bad group" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --group-size 24
+case_ "compress: data missing" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --data nodata
+case_ "compress: random bytes model" "2" $PTQ compress-weights --model rand.onnx --output cw.onnx
+case_ "json: usage error" "1" $PTQ quantize --json --bogus
+case_ "provider missing" "2" $PTQ inspect m.onnx --provider CUDA
+( $PTQ quantize --model m.onnx --data cal --mean 72.9 --scale 90 --output sig.onnx --validation $S/validation --method accuracy-aware --metric cosine --max-drop 0 > sig.log 2>&1 & p=$!; sleep 2; kill -TERM $p 2>/dev/null; wait $p; echo "rc=$?" >> sig.log ) ; echo "     SIGTERM after 2 s: $(tail -1 sig.log), $(grep -c cancelled sig.log) cancelled message, $(ls -a | grep -c '^sig\.\(onnx\|fully\|acc\)') outputs written"
 ls -la $W | grep -E "tmp|ptq" || echo "     no temporary files left in the working folder"
 echo "cases: $n"
