@@ -36,6 +36,12 @@ internal static class InspectCommand
                 return ExitCodes.Success;
             }
 
+            if (info.CompressedWeights.Count > 0)
+            {
+                var byKind = info.CompressedWeights.GroupBy(w => $"{w.OpType} {w.Bits}-bit, block {w.BlockSize}{(w.ZeroPoints ? ", zero points" : "")}").Select(g => $"{g.Count()} {g.Key}");
+                Terminal.Out.MarkupLine(Markup.Escape($"Weight-only compressed: {string.Join("; ", byKind)}."));
+            }
+
             var planned = new Table().Border(TableBorder.Rounded).AddColumns("op type", "count", $"quantized ({info.Device})");
             foreach (var op in info.OpTypes) planned.AddRow(op.OpType, op.Count.ToString(), op.Quantized is int q ? q.ToString() : "-");
             Terminal.Out.Write(planned);

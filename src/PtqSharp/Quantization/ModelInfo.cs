@@ -12,7 +12,8 @@ namespace PtqSharp.Quantization;
 /// <param name="QuantizedOps">Ops that would be quantized.</param>
 /// <param name="ActivationQuantizers">Activation tensors that would get a quantizer.</param>
 /// <param name="Quantizers">For a model that is already quantized, its quantizers; empty for a float model.</param>
+/// <param name="CompressedWeights">Its weight-only compressed nodes (MatMulNBits, GatherBlockQuantized), if any.</param>
 public sealed record ModelInfo(
     int Opset, long IrVersion, string Producer, long SizeBytes, string Device,
     IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs, IReadOnlyList<OpTypeInfo> OpTypes,
-    int QuantizedOps, int ActivationQuantizers, IReadOnlyList<QuantizerInfo> Quantizers);
+    int QuantizedOps, int ActivationQuantizers, IReadOnlyList<QuantizerInfo> Quantizers, IReadOnlyList<CompressedWeightInfo> CompressedWeights);

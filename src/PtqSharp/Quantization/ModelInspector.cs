@@ -39,7 +39,10 @@ public static class ModelInspector
                 .Select(g => new OpTypeInfo(g.Key, g.Count(), quantizers.Count == 0 && rules.Operations.ContainsKey(g.Key) ? quantized.GetValueOrDefault(g.Key) : null)).ToList(),
             quantizedOps,
             activationQuantizers,
-            quantizers);
+            quantizers,
+            model.Graph.Node.Where(n => n.Domain == "com.microsoft" && n.OpType is "MatMulNBits" or "GatherBlockQuantized")
+                .Select(n => new CompressedWeightInfo(n.Name, n.OpType, (int)n.GetInt("bits", 4), (int)n.GetInt("block_size", 128),
+                    ZeroPoints: n.Input.Count > 3 && n.Input[3].Length > 0)).ToList());
     }
 
     /// <summary>Every DequantizeLinear of the model with its parameters, named by the float tensor PtqSharp's metadata maps it to.</summary>

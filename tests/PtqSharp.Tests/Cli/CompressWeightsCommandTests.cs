@@ -23,8 +23,11 @@ public class CompressWeightsCommandTests
         Assert.Contains("MatMulNBits 3, GatherBlockQuantized 1", text);
         Assert.Contains("Gather 8-bit 1, MatMul 4-bit 2, MatMul 8-bit 1", text);
         Assert.Contains("last layer: 8 bits unless all layers", text);
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(output);
-        Assert.Equal("ids", session.InputMetadata.Keys.Single());
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(output)) Assert.Equal("ids", session.InputMetadata.Keys.Single());
+
+        (code, text) = CliRunner.Run("inspect", output);
+        Assert.True(code == 0, text);
+        Assert.Contains("Weight-only compressed: 1 GatherBlockQuantized 8-bit, block 16; 2 MatMulNBits 4-bit, block 16, zero points; 1 MatMulNBits 8-bit, block 16, zero points.", text);
 
         var json = JsonOutputTests.RunJsonFor("compress-weights", 0, "--model", model, "--output", output, "--mode", "int8-sym");
         Assert.Equal(4, json["result"]!["report"]!["layers"]!.AsArray().Count);
