@@ -26,6 +26,13 @@ public sealed record HardwareConfig
     /// </summary>
     public bool RunsOnHost { get; init; }
 
+    /// <summary>
+    /// Whether LSTMs with constant weights become ONNX Runtime's DynamicQuantizeLSTM (com.microsoft, CPU): int8
+    /// weights per gate row, activations quantized at run time. A runtime-specific op, so only for devices that are
+    /// ONNX Runtime on a CPU; portable (ANY) models keep their LSTMs.
+    /// </summary>
+    public bool DynamicLstm { get; init; }
+
     /// <summary>Activation quantizers the device accepts, in order of preference.</summary>
     public required IReadOnlyList<QuantizerConfig> Activations { get; init; }
 

@@ -8,7 +8,7 @@ namespace PtqSharp.Hardware;
 /// </summary>
 internal static class HardwareConfigParser
 {
-    private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "runs_on_host", "activations", "weights", "operations", "pass_through", "fusable_activations"];
+    private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "runs_on_host", "dynamic_lstm", "activations", "weights", "operations", "pass_through", "fusable_activations"];
     private static readonly string[] OperationKeys = ["inputs", "bias", "quantize_output", "activations_only", "quantize_constants", "shared_scale", "activations", "weights"];
     private static readonly string[] QuantizerKeys = ["bits", "mode", "granularity", "narrow_range", "signed"];
 
@@ -45,6 +45,7 @@ internal static class HardwareConfigParser
                 Description = reader.Optional(root, "description", JsonValueKind.String)?.GetString() ?? string.Empty,
                 OverflowFix = reader.Bool(root, "overflow_fix", "overflow_fix"),
                 RunsOnHost = reader.Bool(root, "runs_on_host", "runs_on_host"),
+                DynamicLstm = reader.Bool(root, "dynamic_lstm", "dynamic_lstm"),
                 Activations = activations,
                 Weights = weights,
                 Operations = operations,

@@ -35,6 +35,7 @@ internal sealed class CalibratedModel
         OriginalOpset = originalOpset;
         Ops = _plan.Ops;
         Rewrites = state.Rewrites.ToList();
+        if (Rules.DynamicLstm && DynamicLstm.Eligible(_preprocessed) is > 0 and var lstms) Rewrites = [.. Rewrites, new GraphRewriteCount(DynamicLstm.Name, lstms)];
     }
 
     /// <summary>The graph rewrites the float model went through before quantizers were placed.</summary>
@@ -87,6 +88,7 @@ internal sealed class CalibratedModel
         // can be slower (HardSigmoid spelled out as Add, Clip and Mul).
         if (Latency is { Outcome: LatencyOutcome.NothingQuantized }) return (_original.Clone(), effective);
         var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters);
+        if (Rules.DynamicLstm) DynamicLstm.Apply(model); // no QDQ form: LSTMs are quantized by the op itself
         QuantizedTensorMap.Attach(model, tensors.Select(t => _smoothed.TryGetValue(t.Float, out var s)
             ? t with { Float = s.Original, Smoothing = (s.InverseScale, s.Axis) }
             : t).ToList());
