@@ -26,7 +26,7 @@ internal static class AccuracyControlPrinter
         summary.AddRow("Metric", $"FP32 {report.Format(report.Baseline)}, fully quantized {report.Format(report.DefaultScore)} (drop {report.Format(report.DefaultDrop)}), final {report.Format(report.FinalScore)} (drop {report.Format(report.FinalDrop)})");
         summary.AddRow("Ops in float", report.Reverted.Count == 0 ? "none" : Markup.Escape(string.Join(", ", report.Reverted.Select(r => $"{r.Name} ({r.OpType})"))));
         summary.AddRow("Ops quantized", $"{q.QuantizedOps} of {q.QuantizableOps}; integer kernels {q.Kernels.IntegerKernelCount}");
-        summary.AddRow("Size", $"{SummaryPrinter.Size(q.SizeBefore)} -> {SummaryPrinter.Size(q.SizeAfter)}");
+        summary.AddRow("Size", $"{ByteSize.Format(q.SizeBefore)} -> {ByteSize.Format(q.SizeAfter)}");
         if (q.Latency is { } l)
         {
             summary.AddRow("Latency-aware", Markup.Escape($"before accuracy control: INT8 {l.FinalMs:0.00} ms vs FP32 {l.FinalFp32Ms:0.00} ms ({l.Ratio:0.00}x, {SummaryPrinter.Threads(l)}, median of {l.Runs} interleaved runs); " +

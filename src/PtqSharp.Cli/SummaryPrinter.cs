@@ -23,7 +23,7 @@ internal static class SummaryPrinter
         table.AddRow("Integer kernels in ONNX Runtime", report.Kernels.IntegerKernelCount == 0
             ? "[red]none[/]"
             : string.Join(", ", report.Kernels.IntegerKernelCounts.Select(kv => $"{kv.Key} {kv.Value}")) + (report.Kernels.FloatComputeCount > 0 ? $"; float Conv/MatMul/Gemm left: {report.Kernels.FloatComputeCount}" : ""));
-        table.AddRow("Size", $"{Size(report.SizeBefore)} -> {Size(report.SizeAfter)} ({(double)report.SizeBefore / report.SizeAfter:0.0}x smaller)");
+        table.AddRow("Size", $"{ByteSize.Format(report.SizeBefore)} -> {ByteSize.Format(report.SizeAfter)} ({(double)report.SizeBefore / report.SizeAfter:0.0}x smaller)");
         if (report.HoldOutAgreement is { } a)
         {
             var top1 = a.Top1Agreement is double t ? $", top-1 agreement {t:P1}" : string.Empty;
@@ -86,6 +86,4 @@ internal static class SummaryPrinter
 
     /// <summary>The thread count latency was measured at, e.g. "1 of 2 cores".</summary>
     internal static string Threads(LatencyReport latency) => latency.Threads == 0 ? $"all {latency.Cores} cores" : $"{latency.Threads} of {latency.Cores} cores";
-
-    internal static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";
 }

@@ -81,7 +81,7 @@ internal static class BenchmarkCommand
                 table.AddRow([name, .. cells]);
             }
 
-            Row("size", x => x.SizeBytes, v => SummaryPrinter.Size((long)v));
+            Row("size", x => x.SizeBytes, v => ByteSize.Format((long)v));
             Row("latency, median", x => x.MedianMs, v => $"{v:0.000} ms");
             Row("latency, p90", x => x.P90Ms, v => $"{v:0.000} ms");
             Row("throughput (from the median)", x => x.SamplesPerSecond, v => $"{v:0.0} samples/s");

@@ -43,6 +43,7 @@ internal static class CompressWeightsCommand
             var outputPath = r.GetValue(output)!;
             var modeName = r.GetValue(mode)!;
             if (!Modes.TryGetValue(modeName, out var chosen)) throw new PtqException($"--mode '{modeName}' is not one of: {string.Join(", ", Modes.Keys)}.");
+            var settings = ignored.Apply(r, new QuantizeSettings());
             var options = new WeightCompressionOptions
             {
                 Mode = chosen,
@@ -51,14 +52,14 @@ internal static class CompressWeightsCommand
                 AllLayers = r.GetValue(allLayers),
                 AccuracyLevel = r.GetValue(level),
                 SubsetSize = r.GetValue(subset),
+                IgnoredScope = settings.Quantization.IgnoredScope,
             };
-            var settings = ignored.Apply(r, new QuantizeSettings());
-            options = options with { IgnoredScope = settings.Quantization.IgnoredScope };
             bool external = r.GetValue(externalData);
-            OutputGuard.Check([("--output", outputPath), .. external ? [("the --external-data file", outputPath + ".data")] : Array.Empty<(string, string)>()], [("the --model", modelPath), ("the --data folder", settings.Data)]);
+            List<(string, string)> outputs = [("--output", outputPath), .. external ? [("the --external-data file", OnnxModelIO.DataFilePath(outputPath))] : Array.Empty<(string, string)>()];
+            OutputGuard.Check(outputs, [("the --model", modelPath), ("the --data folder", settings.Data)]);
             var source = OnnxModel.Load(modelPath);
-            OutputGuard.Check([("--output", outputPath), .. external ? [("the --external-data file", outputPath + ".data")] : Array.Empty<(string, string)>()],
-                source.ExternalDataFiles.Select(f => ("the --model's external data", (string?)f)));
+            // The model's own external data files are known once it is read.
+            OutputGuard.Check(outputs, source.ExternalDataFiles.Select(f => ("the --model's external data", (string?)f)));
             var data = settings.Data is { } folder ? DataSources.Open(folder, () => settings.Preprocessing.ResolveFor(source)) : null;
             Terminal.Note($"Compressing the weights of [bold]{Markup.Escape(modelPath)}[/] ({modeName}, group {options.GroupSize}{(data is null ? ", data-free" : $", activations from {Math.Min(options.SubsetSize, data.Count)} samples")})");
             var result = SpectreProgress.Run(p => WeightCompressor.Compress(source, data, options, p, CommandRunner.Cancellation));
@@ -76,7 +77,7 @@ internal static class CompressWeightsCommand
         table.AddRow("Output", Markup.Escape(outputPath));
         var byBits = report.Layers.GroupBy(l => (l.OpType, l.Bits)).OrderBy(g => g.Key.OpType).ThenBy(g => g.Key.Bits).Select(g => $"{g.Key.OpType} {g.Key.Bits}-bit {g.Count()}");
         table.AddRow("Weights compressed", Markup.Escape($"{report.Layers.Count} ({string.Join(", ", byBits)}); {report.FourBitShare:P0} of the compressed weights in 4 bits; {report.Skipped.Count} left in float"));
-        table.AddRow("Size", $"{SummaryPrinter.Size(report.SizeBefore)} -> {SummaryPrinter.Size(report.SizeAfter)} ({(double)report.SizeBefore / report.SizeAfter:0.0}x smaller)");
+        table.AddRow("Size", $"{ByteSize.Format(report.SizeBefore)} -> {ByteSize.Format(report.SizeAfter)} ({(double)report.SizeBefore / report.SizeAfter:0.0}x smaller)");
         var kernels = new[] { "MatMulNBits", "GatherBlockQuantized" }.Select(k => $"{k} {report.RuntimeOpCounts.GetValueOrDefault(k)}");
         table.AddRow("Weight-only kernels in ONNX Runtime", string.Join(", ", kernels) + (report.RuntimeOpCounts.GetValueOrDefault("MatMul") is > 0 and var m ? $"; float MatMul left: {m}" : ""));
         table.AddRow("Relative weight error", $"mean {report.Layers.Average(l => l.RelativeError):0.0000}, worst {report.Layers.Max(l => l.RelativeError):0.0000}");

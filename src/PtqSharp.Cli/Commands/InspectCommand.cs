@@ -21,7 +21,7 @@ internal static class InspectCommand
             var info = ModelInspector.Inspect(proto, TargetDeviceNames.Parse(r.GetValue(device)!, "--target-device"));
             Terminal.Result(new InspectResult(path, info));
 
-            Terminal.Out.MarkupLine($"[bold]{Markup.Escape(path)}[/]: opset {info.Opset}, IR {info.IrVersion}, producer {Markup.Escape(info.Producer)}, {SummaryPrinter.Size(info.SizeBytes)}");
+            Terminal.Out.MarkupLine($"[bold]{Markup.Escape(path)}[/]: opset {info.Opset}, IR {info.IrVersion}, producer {Markup.Escape(info.Producer)}, {ByteSize.Format(info.SizeBytes)}");
             var io = new Table().Border(TableBorder.Rounded).AddColumns("", "name", "type", "shape");
             foreach (var t in info.Inputs) io.AddRow("input", Markup.Escape(t.Name), t.ElementType, Markup.Escape(t.Shape));
             foreach (var t in info.Outputs) io.AddRow("output", Markup.Escape(t.Name), t.ElementType, Markup.Escape(t.Shape));

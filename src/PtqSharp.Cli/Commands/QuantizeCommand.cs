@@ -72,7 +72,7 @@ internal static class QuantizeCommand
         string dataPath = s.Data ?? throw new PtqException("No calibration data: give --data, or engine.data_source in the --config file.");
         string outputPath = s.Output ?? throw new PtqException("No output path: give --output, or model.output in the --config file.");
         var outputs = new List<(string, string)> { ("--output", outputPath) };
-        if (externalData && !s.AccuracyAware) outputs.Add(("the --external-data file", outputPath + ".data"));
+        if (externalData && !s.AccuracyAware) outputs.Add(("the --external-data file", OnnxModelIO.DataFilePath(outputPath)));
         if (s.AccuracyAware) outputs.AddRange(AccuracyControlResult.PathsFor(outputPath, externalData).Skip(1).Select(p => ("the accuracy-aware companion file", p)));
         if (s.LayerReport) outputs.Add(("the --report CSV", LayerReportPrinter.CsvPathBeside(outputPath)));
         if (htmlPath is not null) outputs.Add(("--html", htmlPath));

@@ -52,6 +52,6 @@ public sealed class AccuracyControlResult
     {
         var stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path));
         string[] paths = [Path.GetFullPath(path), stem + ".fully-quantized.onnx", stem + ".accuracy.txt", stem + ".accuracy.json"];
-        return externalData ? [.. paths, paths[0] + ".data", paths[1] + ".data"] : paths;
+        return externalData ? [.. paths, OnnxModelIO.DataFilePath(paths[0]), OnnxModelIO.DataFilePath(paths[1])] : paths;
     }
 }

@@ -32,7 +32,7 @@ public sealed class HtmlReport
             ("Precision", report.Precision.ToString()),
             ("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))})"),
             ("Integer kernels in ONNX Runtime", report.Kernels.IntegerKernelCount == 0 ? "none" : string.Join(", ", report.Kernels.IntegerKernelCounts.Select(kv => $"{kv.Key} {kv.Value}"))),
-            ("Size", $"{Size(report.SizeBefore)} → {Size(report.SizeAfter)} ({(double)report.SizeBefore / Math.Max(1, report.SizeAfter):0.0}x smaller)"),
+            ("Size", $"{ByteSize.Format(report.SizeBefore)} → {ByteSize.Format(report.SizeAfter)} ({(double)report.SizeBefore / Math.Max(1, report.SizeAfter):0.0}x smaller)"),
             ("FP32 vs INT8", report.HoldOutAgreement is { } a ? $"mean cosine {a.MeanCosine:0.0000} (min {a.MinCosine:0.0000}), SQNR {a.SqnrDb:0.0} dB on {a.Samples} held-out samples" : "no held-out samples"),
             ("Time", $"{report.TotalTime.TotalSeconds:0.0} s (calibration {report.CalibrationTime.TotalSeconds:0.0} s, {report.CalibrationSamples.Count} samples)"),
         ]);
@@ -156,5 +156,4 @@ public sealed class HtmlReport
 
     private static string Kebab<T>(T value) where T : struct, Enum => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 
-    private static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";
 }

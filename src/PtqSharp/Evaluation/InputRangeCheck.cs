@@ -1,6 +1,7 @@
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Onnx;
+using PtqSharp.Quantization;
 
 namespace PtqSharp.Evaluation;
 
@@ -63,15 +64,10 @@ internal static class InputRangeCheck
             if (scales.Length != 1) continue;
             var zeroPointTensor = q.Input.Count > 2 && q.Input[2].Length > 0 ? index.Initializer(q.Input[2]) : null;
             double zeroPoint = zeroPointTensor is null ? 0 : TensorData.IntegersToFloats(zeroPointTensor)[0];
-            (double qMin, double qMax) = (zeroPointTensor?.DataType ?? TensorData.UInt8) switch
-            {
-                TensorData.Int8 => (-128, 127),
-                TensorData.Int16 => (short.MinValue, short.MaxValue),
-                TensorData.UInt16 => (0, ushort.MaxValue),
-                _ => (0, 255),
-            };
+            // No zero point means uint8, as QuantizeLinear defaults.
+            var type = QuantizedType.ForOnnxType(zeroPointTensor?.DataType ?? TensorData.UInt8) ?? QuantizedType.UInt8;
             // Half a step of slack on each side: values that round onto the end points are not clipped.
-            result[input] = ((qMin - zeroPoint - 0.5) * scales[0], (qMax - zeroPoint + 0.5) * scales[0]);
+            result[input] = ((type.Min - zeroPoint - 0.5) * scales[0], (type.Max - zeroPoint + 0.5) * scales[0]);
         }
 
         return result;

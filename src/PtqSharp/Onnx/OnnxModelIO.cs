@@ -72,11 +72,10 @@ internal static class OnnxModelIO
             return;
         }
 
-        var dataName = DataFileName(path);
-        var (header, tensors) = Externalize(model, dataName);
+        var (header, tensors) = Externalize(model, DataFileName(path));
         AtomicFile.WriteAll(
         [
-            (Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, dataName), stream =>
+            (DataFilePath(path), stream =>
             {
                 foreach (var (offset, bytes) in tensors)
                 {
@@ -93,6 +92,9 @@ internal static class OnnxModelIO
 
     /// <summary>The external data file of a model written with external data: <c>name.onnx.data</c> beside it.</summary>
     public static string DataFileName(string modelPath) => Path.GetFileName(modelPath) + ".data";
+
+    /// <summary>The full path of <see cref="DataFileName"/>: what an output written with external data adds beside the model.</summary>
+    public static string DataFilePath(string modelPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, DataFileName(modelPath));
 
     /// <summary>
     /// A copy of the model whose large initializers point into the data file (location, offset, length), and their

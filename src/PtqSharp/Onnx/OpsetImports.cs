@@ -8,6 +8,15 @@ namespace PtqSharp.Onnx;
 /// </summary>
 internal static class OpsetImports
 {
+    /// <summary>ONNX Runtime's contrib operators (MatMulNBits, DynamicQuantizeLSTM, 16-bit QuantizeLinear, ...).</summary>
+    public const string Microsoft = "com.microsoft";
+
+    /// <summary>Imports <paramref name="domain"/> (version 1) unless the model already does.</summary>
+    public static void Require(ModelProto model, string domain)
+    {
+        if (model.OpsetImport.All(o => o.Domain != domain)) model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
+    }
+
     public static void KeepUsed(ModelProto model)
     {
         var used = new HashSet<string>(StringComparer.Ordinal) { "", "ai.onnx" };

@@ -35,7 +35,7 @@ internal static class DynamicLstm
             var (wq, ws, wz) = Quantize(w, names, lstm.Input[1]);
             var (rq, rs, rz) = Quantize(r, names, lstm.Input[2]);
             graph.Initializer.Add([wq, ws, wz, rq, rs, rz]);
-            var node = new NodeProto { OpType = "DynamicQuantizeLSTM", Domain = "com.microsoft", Name = lstm.Name };
+            var node = new NodeProto { OpType = "DynamicQuantizeLSTM", Domain = OpsetImports.Microsoft, Name = lstm.Name };
             // Inputs: X, W, R, B, sequence_lens, initial_h, initial_c, P, W_scale, W_zero_point, R_scale, R_zero_point.
             var inputs = lstm.Input.ToList();
             while (inputs.Count < 8) inputs.Add("");
@@ -50,8 +50,8 @@ internal static class DynamicLstm
         }
 
         if (replaced.Count == 0) return 0;
-        RemoveUnused(graph, replaced);
-        if (model.OpsetImport.All(o => o.Domain != "com.microsoft")) model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+        ConstantWeights.RemoveUnread(graph, replaced);
+        OpsetImports.Require(model, OpsetImports.Microsoft);
         return replaced.Count / 2;
     }
 
@@ -59,8 +59,7 @@ internal static class DynamicLstm
     private static TensorProto? Weight(GraphIndex index, string name)
     {
         if (index.Consumers(name).Count != 1) return null;
-        var tensor = index.Initializer(name) ?? (index.Producer(name) is { OpType: "Constant" } c ? c.Attribute.FirstOrDefault(a => a.Name == "value")?.T : null);
-        return tensor is { DataType: TensorData.Float, Dims.Count: 3 } ? tensor : null;
+        return ConstantWeights.Value(index, name) is { DataType: TensorData.Float, Dims.Count: 3 } tensor ? tensor : null;
     }
 
     /// <summary>[D, 4H, I] float to [D, I, 4H] int8 with one scale per gate row: scale = max|row| / 127.</summary>
@@ -86,13 +85,5 @@ internal static class DynamicLstm
         return (TensorData.Create<sbyte>(names.Next(stem + "_quantized"), [directions, columns, rows], quantized, TensorData.Int8),
             TensorData.FromFloats(names.Next(stem + "_scale"), [directions, rows], scales),
             TensorData.Create<sbyte>(names.Next(stem + "_zero_point"), [directions, rows], new sbyte[directions * rows], TensorData.Int8));
-    }
-
-    /// <summary>Drops the replaced float weights (each was read by its LSTM alone).</summary>
-    private static void RemoveUnused(GraphProto graph, HashSet<string> replaced)
-    {
-        foreach (var init in graph.Initializer.Where(i => replaced.Contains(i.Name)).ToList()) graph.Initializer.Remove(init);
-        foreach (var constant in graph.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1 && replaced.Contains(n.Output[0])).ToList()) graph.Node.Remove(constant);
-        foreach (var input in graph.Input.Where(i => replaced.Contains(i.Name)).ToList()) graph.Input.Remove(input);
     }
 }

@@ -40,7 +40,7 @@ public static class ModelInspector
             quantizedOps,
             activationQuantizers,
             quantizers,
-            model.Graph.Node.Where(n => n.Domain == "com.microsoft" && n.OpType is "MatMulNBits" or "GatherBlockQuantized")
+            model.Graph.Node.Where(n => n.Domain == OpsetImports.Microsoft && n.OpType is "MatMulNBits" or "GatherBlockQuantized")
                 .Select(n => new CompressedWeightInfo(n.Name, n.OpType, (int)n.GetInt("bits", 4), (int)n.GetInt("block_size", 128),
                     ZeroPoints: n.Input.Count > 3 && n.Input[3].Length > 0)).ToList());
     }

@@ -200,16 +200,11 @@ internal sealed class QdqWriter
     /// 16-bit quantizers use ONNX Runtime's com.microsoft QuantizeLinear/DequantizeLinear: the ai.onnx
     /// ones accept int16 only from opset 21, and upgrading a whole model that far rewrites many ops.
     /// </summary>
-    private static string DomainFor(QuantizationParameters p) => p.Type.Is16Bit ? MicrosoftDomain : "";
-
-    private const string MicrosoftDomain = "com.microsoft";
+    private static string DomainFor(QuantizationParameters p) => p.Type.Is16Bit ? OpsetImports.Microsoft : "";
 
     private void ImportContribDomainIfUsed(ModelProto model)
     {
-        if (_graph.Node.Any(n => n.Domain == MicrosoftDomain) && model.OpsetImport.All(o => o.Domain != MicrosoftDomain))
-        {
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-        }
+        if (_graph.Node.Any(n => n.Domain == OpsetImports.Microsoft)) OpsetImports.Require(model, OpsetImports.Microsoft);
     }
 
     /// <summary>

@@ -20,6 +20,17 @@ internal readonly record struct QuantizedType(int OnnxType, int Min, int Max, st
         _ => throw new ArgumentOutOfRangeException(nameof(bits), $"No {bits}-bit quantized type."),
     };
 
+    /// <summary>The quantized type of an ONNX element type (a zero point's, say); null for one that is not a quantized integer type.</summary>
+    public static QuantizedType? ForOnnxType(int onnxType) => onnxType switch
+    {
+        TensorData.UInt8 => UInt8,
+        TensorData.Int8 => Int8,
+        TensorData.Int16 => Int16,
+        TensorData.UInt16 => UInt16,
+        TensorData.Int32 => Int32,
+        _ => null,
+    };
+
     /// <summary>ai.onnx QuantizeLinear takes 16-bit types only from opset 21; before that they need the com.microsoft ops.</summary>
     public bool Is16Bit => OnnxType is TensorData.Int16 or TensorData.UInt16;
 

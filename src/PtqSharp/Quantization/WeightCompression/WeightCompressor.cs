@@ -17,8 +17,6 @@ namespace PtqSharp.Quantization.WeightCompression;
 /// </summary>
 public static class WeightCompressor
 {
-    private const string MicrosoftDomain = "com.microsoft";
-
     /// <summary>A weight to compress: the node reading it, the weight, and its float values ([K, N] for MatMul and Gemm, [rows, D] for Gather).</summary>
     private sealed record Candidate(NodeProto Node, string Weight, long Rows, long Columns, float[] Values)
     {
@@ -85,8 +83,8 @@ public static class WeightCompressor
         }
 
         progress?.Report(new QuantizationProgress("Compressing weights", candidates.Count, candidates.Count));
-        RemoveUnused(working.Graph, replaced);
-        if (working.OpsetImport.All(o => o.Domain != MicrosoftDomain)) working.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        ConstantWeights.RemoveUnread(working.Graph, replaced);
+        OpsetImports.Require(working, OpsetImports.Microsoft);
         working.ProducerName = "PtqSharp";
         working.ProducerVersion = typeof(WeightCompressor).Assembly.GetName().Version?.ToString(3) ?? "";
 
@@ -117,7 +115,7 @@ public static class WeightCompressor
             int weightInput = node.Domain is not ("" or "ai.onnx") ? -1 : node.OpType switch { "MatMul" or "Gemm" => 1, "Gather" => 0, _ => -1 };
             if (weightInput < 0 || node.Input.Count <= weightInput) continue;
             var name = node.Input[weightInput];
-            var tensor = index.Initializer(name) ?? ConstantValue(index, name);
+            var tensor = ConstantWeights.Value(index, name);
             if (tensor is null) continue; // an activation x activation MatMul, or a Gather of computed data
             if (ignored.IsIgnored(node))
             {
@@ -164,7 +162,7 @@ public static class WeightCompressor
         if (gemm.Attribute.FirstOrDefault(a => a.Name == "alpha") is { } alpha && alpha.F != 1) return $"alpha is {alpha.F}, not 1";
         if (gemm.Input.Count < 3 || gemm.Input[2].Length == 0) return null;
         if (gemm.Attribute.FirstOrDefault(a => a.Name == "beta") is { } beta && beta.F != 1) return $"beta is {beta.F}, not 1";
-        var c = index.Initializer(gemm.Input[2]) ?? ConstantValue(index, gemm.Input[2]);
+        var c = ConstantWeights.Value(index, gemm.Input[2]);
         return c is { DataType: TensorData.Float, Dims.Count: 1 } ? null : "its bias is not a constant float vector";
     }
 
@@ -178,9 +176,6 @@ public static class WeightCompressor
 
         return result;
     }
-
-    private static TensorProto? ConstantValue(GraphIndex index, string name) =>
-        index.Producer(name) is { OpType: "Constant" } constant ? constant.Attribute.FirstOrDefault(a => a.Name == "value")?.T : null;
 
     /// <summary>
     /// The bits of each weight. 8-bit modes: 8. 4-bit modes: embeddings and the last layers in 8 bits unless
@@ -378,7 +373,7 @@ public static class WeightCompressor
         var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Columns * blocks], scales);
         graph.Initializer.Add(b);
         graph.Initializer.Add(s);
-        var node = new NodeProto { OpType = "MatMulNBits", Domain = MicrosoftDomain, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("MatMulNBits") };
+        var node = new NodeProto { OpType = "MatMulNBits", Domain = OpsetImports.Microsoft, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("MatMulNBits") };
         node.Input.Add(c.Node.Input[0]);
         node.Input.Add(b.Name);
         node.Input.Add(s.Name);
@@ -413,7 +408,7 @@ public static class WeightCompressor
         var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Rows, c.Columns / block], scales);
         graph.Initializer.Add(data);
         graph.Initializer.Add(s);
-        var node = new NodeProto { OpType = "GatherBlockQuantized", Domain = MicrosoftDomain, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("GatherBlockQuantized") };
+        var node = new NodeProto { OpType = "GatherBlockQuantized", Domain = OpsetImports.Microsoft, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("GatherBlockQuantized") };
         node.Input.Add(data.Name);
         node.Input.Add(c.Node.Input[1]);
         node.Input.Add(s.Name);
@@ -430,14 +425,5 @@ public static class WeightCompressor
     {
         int at = graph.Node.IndexOf(old);
         graph.Node[at] = replacement;
-    }
-
-    /// <summary>Drops float weights (initializers and Constant nodes) nothing reads any more; a weight also read elsewhere stays.</summary>
-    private static void RemoveUnused(GraphProto graph, HashSet<string> replaced)
-    {
-        var read = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
-        foreach (var init in graph.Initializer.Where(i => replaced.Contains(i.Name) && !read.Contains(i.Name)).ToList()) graph.Initializer.Remove(init);
-        foreach (var constant in graph.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1 && replaced.Contains(n.Output[0]) && !read.Contains(n.Output[0])).ToList()) graph.Node.Remove(constant);
-        foreach (var input in graph.Input.Where(i => replaced.Contains(i.Name) && !read.Contains(i.Name)).ToList()) graph.Input.Remove(input);
     }
 }
