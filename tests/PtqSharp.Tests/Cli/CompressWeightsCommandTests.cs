@@ -29,7 +29,7 @@ public class CompressWeightsCommandTests
         Assert.True(code == 0, text);
         Assert.Contains("Weight-only compressed: 1 GatherBlockQuantized 8-bit, block 16; 2 MatMulNBits 4-bit, block 16, zero points; 1 MatMulNBits 8-bit, block 16, zero points.", text);
 
-        var json = JsonOutputTests.RunJsonFor("compress-weights", 0, "--model", model, "--output", output, "--mode", "int8-sym");
+        var json = JsonOutputTests.RunJson("compress-weights", 0, "--model", model, "--output", output, "--mode", "int8-sym");
         Assert.Equal(4, json["result"]!["report"]!["layers"]!.AsArray().Count);
     }
 

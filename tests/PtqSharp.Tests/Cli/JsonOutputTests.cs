@@ -32,9 +32,7 @@ public class JsonOutputTests
         }
     }
 
-    internal static JsonObject RunJsonFor(string command, int expectedCode, params string[] args) => RunJson(command, expectedCode, args);
-
-    private static JsonObject RunJson(string command, int expectedCode, params string[] args)
+    internal static JsonObject RunJson(string command, int expectedCode, params string[] args)
     {
         var (code, stdout, stderr) = CliRunner.RunSplit([command, .. args, "--json"]);
         Assert.True(code == expectedCode, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
