@@ -202,7 +202,7 @@ internal sealed class AccuracyControlLoop
         };
         ModelMetadata.Record(final.Model, _calibration, _quantization);
         ModelMetadata.Record(fullyQuantized.Model, _calibration, _quantization);
-        return new AccuracyControlResult(new OnnxModel(final.Model), new OnnxModel(fullyQuantized.Model), report);
+        return new AccuracyControlResult(ScratchFolder.Result(final.Model), ScratchFolder.Result(fullyQuantized.Model), report);
     }
 
     private State Evaluate(CalibratedModel calibrated, Evaluation baseline, QuantizationPreset preset, List<NodeProto> reverted, string stage)

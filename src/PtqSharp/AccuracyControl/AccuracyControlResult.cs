@@ -34,12 +34,13 @@ public sealed class AccuracyControlResult
     /// <returns>The paths written, final model first.</returns>
     public IReadOnlyList<string> SaveAll(string path, bool externalData = false)
     {
-        var paths = PathsFor(path, externalData);
+        var paths = PathsFor(path);
         Model.Save(paths[0], externalData);
         FullyQuantizedModel.Save(paths[1], externalData);
         AtomicFile.WriteAllText(paths[2], Report.ToText());
         AtomicFile.WriteAllText(paths[3], Report.ToJson());
-        return paths;
+        return [.. paths, .. new[] { (Model, paths[0]), (FullyQuantizedModel, paths[1]) }
+            .Where(m => externalData || m.Item1.RequiresExternalData).Select(m => OnnxModelIO.DataFilePath(m.Item2))];
     }
 
     /// <summary>
@@ -47,7 +48,7 @@ public sealed class AccuracyControlResult
     /// quantized model and the text and JSON reports: for checking them against the inputs before any work.
     /// </summary>
     /// <param name="path">Where the final model goes.</param>
-    /// <param name="externalData">Whether the models' external data files (after the four) are written too.</param>
+    /// <param name="externalData">Whether the models' external data files (after the four) are written too; models over 2 GB always have them.</param>
     public static IReadOnlyList<string> PathsFor(string path, bool externalData = false)
     {
         var stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path));

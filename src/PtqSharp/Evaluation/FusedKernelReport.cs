@@ -32,7 +32,7 @@ public sealed record FusedKernelReport(IReadOnlyDictionary<string, int> OpCounts
 
     internal static FusedKernelReport For(ModelProto model)
     {
-        var optimized = SessionFactory.Optimize(model, GraphOptimization.All);
+        var optimized = SessionFactory.Optimize(model, GraphOptimization.All, weights: false);
         var counts = optimized.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
         return new FusedKernelReport(counts);
     }

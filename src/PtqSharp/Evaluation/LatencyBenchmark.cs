@@ -119,7 +119,7 @@ public static class LatencyBenchmark
             return models.Select((model, m) =>
             {
                 var sorted = times[m].Order().ToArray();
-                return new LatencyResult(model.CalculateSize(), options.BatchSize, options.Threads, sorted.Length,
+                return new LatencyResult(OnnxModelIO.SizeOf(model), options.BatchSize, options.Threads, sorted.Length,
                     Percentile(sorted, 0.5), Percentile(sorted, 0.9), sorted.Average()) { Concurrency = options.Concurrency };
             }).ToList();
         }

@@ -46,6 +46,7 @@ public sealed record LayerErrorReport(IReadOnlyList<TensorError> Tensors, int Sa
 
     internal static LayerErrorReport Compute(ModelProto original, ModelProto quantized, Dataset data, IReadOnlyList<int> indices)
     {
+        using var scratch = ScratchFolder.Enter();
         var (fp32, _) = ModelPreprocessor.Prepare(original);
         var q = new GraphIndex(quantized.Graph);
         var fp = new GraphIndex(fp32.Graph);

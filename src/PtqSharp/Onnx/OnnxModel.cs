@@ -14,10 +14,13 @@ public sealed class OnnxModel
     /// <summary>The protobuf behind the model; PtqSharp never modifies a model it was given.</summary>
     internal ModelProto Proto { get; }
 
-    /// <summary>Reads a model, with any external-data initializers pulled inline.</summary>
+    /// <summary>Reads a model; weights in external data files are checked and stay on disk until a stage reads them.</summary>
     /// <param name="path">The .onnx file.</param>
     /// <exception cref="PtqException">The file is missing, not an ONNX model, or its external data is missing or short.</exception>
     public static OnnxModel Load(string path) => new(OnnxModelIO.Load(path, out var dataFiles)) { ExternalDataFiles = dataFiles };
+
+    /// <summary>Holds the temporary folder of weights the model refers to (a result's float weights), deleting it once the model is gone.</summary>
+    internal ScratchFolder? Scratch { get; set; }
 
     /// <summary>The external data files the model was read from (full paths): inputs an output must not replace.</summary>
     internal IReadOnlyList<string> ExternalDataFiles { get; private init; } = [];
@@ -33,14 +36,19 @@ public sealed class OnnxModel
     /// <param name="externalData">
     /// Store the weights (initializers of 1 KiB or more) in <c>name.onnx.data</c> beside the model, as ONNX's external
     /// data: both files are complete on disk before either takes its name. ONNX Runtime loads such a model from its path.
+    /// Models of 2 GB or more (<see cref="RequiresExternalData"/>) are always written this way.
     /// </param>
     public void Save(string path, bool externalData = false) => OnnxModelIO.Save(Proto, path, externalData);
 
     /// <summary>The serialized model, e.g. to create an ONNX Runtime session from.</summary>
-    public byte[] ToBytes() => Proto.ToByteArray();
+    /// <exception cref="PtqException">The model is 2 GB or more, past what one protobuf holds.</exception>
+    public byte[] ToBytes() => OnnxModelIO.ToBytes(Proto);
 
-    /// <summary>Size of the serialized model in bytes.</summary>
-    public long SizeBytes => Proto.CalculateSize();
+    /// <summary>Size of the model in bytes, weights in external data included.</summary>
+    public long SizeBytes => OnnxModelIO.SizeOf(Proto);
+
+    /// <summary>Whether the model is too large for one file (2 GB, protobuf's limit), so <see cref="Save"/> writes its weights to <c>name.onnx.data</c>.</summary>
+    public bool RequiresExternalData => OnnxModelIO.NeedsExternalData(Proto);
 
     /// <summary>The default-domain opset the model imports.</summary>
     public int Opset => OpsetUpgrader.DefaultOpset(Proto);

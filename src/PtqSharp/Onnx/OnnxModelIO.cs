@@ -6,7 +6,10 @@ namespace PtqSharp.Onnx;
 /// <summary>Loads and saves ONNX models. Loading never touches the input file; saving is all or nothing.</summary>
 internal static class OnnxModelIO
 {
-    /// <summary>Reads a model and pulls any external-data initializers inline, so later stages see one self-contained proto.</summary>
+    /// <summary>
+    /// Reads a model; initializers in external data files stay there, checked and referenced by full path
+    /// (<see cref="ExternalData"/>), so a model of any size loads in the memory of its graph.
+    /// </summary>
     public static ModelProto Load(string path) => Load(path, out _);
 
     /// <summary>As <see cref="Load(string)"/>, also naming the external data files read (full paths).</summary>
@@ -20,7 +23,7 @@ internal static class OnnxModelIO
             model = Parse(stream, path);
         }
 
-        dataFiles = ExternalData.Inline(model.Graph, Path.GetDirectoryName(Path.GetFullPath(path))!, path);
+        dataFiles = ExternalData.Resolve(model.Graph, Path.GetDirectoryName(Path.GetFullPath(path))!, path);
         return model;
     }
 
@@ -62,13 +65,21 @@ internal static class OnnxModelIO
     /// <param name="path">The .onnx file.</param>
     /// <param name="externalData">
     /// Store initializers of <see cref="ExternalDataThreshold"/> bytes or more in <c>name.onnx.data</c> beside the
-    /// model (the ONNX external-data convention), written as a pair with it.
+    /// model (the ONNX external-data convention), written as a pair with it. Models too large for one protobuf
+    /// (<see cref="NeedsExternalData"/>) are always written this way.
     /// </param>
     public static void Save(ModelProto model, string path, bool externalData = false)
     {
-        if (!externalData)
+        if (!externalData && !NeedsExternalData(model))
         {
-            AtomicFile.Write(path, model.WriteTo);
+            var whole = model;
+            if (model.Graph.Initializer.Any(ExternalData.IsExternal))
+            {
+                whole = model.Clone(); // tensors share their bytes with the model; only the external ones are read
+                ExternalData.Inline(whole);
+            }
+
+            AtomicFile.Write(path, whole.WriteTo);
             return;
         }
 
@@ -77,15 +88,26 @@ internal static class OnnxModelIO
         [
             (DataFilePath(path), stream =>
             {
-                foreach (var (offset, bytes) in tensors)
+                // One tensor at a time: inline bytes are the model's own, external ones are copied from their file in blocks.
+                foreach (var (offset, tensor) in tensors)
                 {
                     stream.Write(new byte[offset - stream.Position]); // alignment padding
-                    bytes.WriteTo(stream);
+                    if (ExternalData.IsExternal(tensor)) ExternalData.CopyTo(tensor, stream);
+                    else tensor.RawData.WriteTo(stream);
                 }
             }),
             (path, header.WriteTo),
         ]);
     }
+
+    /// <summary>Protobuf's limit for one message, less a margin for the graph: larger models can only be written with external data.</summary>
+    public const long SingleFileLimit = 2_000_000_000;
+
+    /// <summary>Whether the model, written as one file, would pass protobuf's 2 GB limit.</summary>
+    public static bool NeedsExternalData(ModelProto model) => SizeOf(model) >= SingleFileLimit;
+
+    /// <summary>The model's size with its weights: the protobuf plus the bytes its initializers keep in external files.</summary>
+    public static long SizeOf(ModelProto model) => model.CalculateSize() + ExternalData.ExternalBytes(model);
 
     /// <summary>Initializers this large or larger go to the external data file; smaller ones stay in the model.</summary>
     public const int ExternalDataThreshold = 1024;
@@ -97,30 +119,40 @@ internal static class OnnxModelIO
     public static string DataFilePath(string modelPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, DataFileName(modelPath));
 
     /// <summary>
-    /// A copy of the model whose large initializers point into the data file (location, offset, length), and their
-    /// bytes with their offsets. Offsets are aligned to 64 bytes, so a runtime that maps the file reads aligned tensors.
+    /// A copy of the model whose large initializers point into the data file (location, offset, length), and the
+    /// tensors whose bytes go there at those offsets. Offsets are aligned to 64 bytes, so a runtime that maps the file
+    /// reads aligned tensors.
     /// </summary>
-    private static (ModelProto Header, List<(long Offset, ByteString Bytes)> Tensors) Externalize(ModelProto model, string dataName)
+    private static (ModelProto Header, List<(long Offset, TensorProto Tensor)> Tensors) Externalize(ModelProto model, string dataName)
     {
         const int alignment = 64;
         var header = model.Clone();
-        var tensors = new List<(long, ByteString)>();
+        var tensors = new List<(long, TensorProto)>();
         long offset = 0;
-        foreach (var tensor in header.Graph.Initializer)
+        foreach (var (source, tensor) in model.Graph.Initializer.Zip(header.Graph.Initializer))
         {
-            if (tensor.DataLocation == TensorProto.Types.DataLocation.External || tensor.RawData.Length < ExternalDataThreshold) continue;
+            long length = ExternalData.IsExternal(source) ? ExternalData.Reference(source).Length : source.RawData.Length;
+            if (!ExternalData.IsExternal(source) && length < ExternalDataThreshold) continue;
             offset = (offset + alignment - 1) / alignment * alignment;
-            tensors.Add((offset, tensor.RawData));
-            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = dataName });
-            tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-            tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = tensor.RawData.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-            tensor.DataLocation = TensorProto.Types.DataLocation.External;
-            offset += tensor.RawData.Length;
-            tensor.RawData = ByteString.Empty;
+            tensors.Add((offset, source));
+            ExternalData.Point(tensor, dataName, offset, length);
+            offset += length;
         }
 
         return (header, tensors);
     }
 
-    public static byte[] ToBytes(ModelProto model) => model.ToByteArray();
+    /// <summary>The serialized model, external tensors pulled inline; for models under <see cref="SingleFileLimit"/>.</summary>
+    public static byte[] ToBytes(ModelProto model)
+    {
+        if (NeedsExternalData(model))
+        {
+            ThrowHelper.Throw($"The model holds {ByteSize.Format(SizeOf(model))}, more than one protobuf can: save it with external data and load it from its path.");
+        }
+
+        if (!model.Graph.Initializer.Any(ExternalData.IsExternal)) return model.ToByteArray();
+        var whole = model.Clone();
+        ExternalData.Inline(whole);
+        return whole.ToByteArray();
+    }
 }

@@ -27,11 +27,38 @@ internal static class TensorData
 
     public static long ElementCount(TensorProto t) => t.Dims.Aggregate(1L, (a, d) => a * d);
 
+    /// <summary>Bytes one element of the type takes in raw data; null for types PtqSharp does not read raw (strings, sub-byte).</summary>
+    public static int? ElementSize(int dataType) => (TensorProto.Types.DataType)dataType switch
+    {
+        TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 or TensorProto.Types.DataType.Uint32 => 4,
+        TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Uint64 => 8,
+        TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16 or TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Uint16 => 2,
+        TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint8 or TensorProto.Types.DataType.Bool => 1,
+        _ => null,
+    };
+
+    /// <summary>The raw byte count of the tensor's shape and type (null where <see cref="ElementSize"/> is); overflow counts as unknown.</summary>
+    public static long? ByteCount(TensorProto t)
+    {
+        if (ElementSize(t.DataType) is not int size || t.Dims.Any(d => d < 0)) return null;
+        try
+        {
+            return checked(t.Dims.Aggregate((long)size, (a, d) => a * d));
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The tensor's raw bytes, read from its external data file when it has one.</summary>
+    private static ReadOnlySpan<byte> Raw(TensorProto t) => ExternalData.IsExternal(t) ? ExternalData.Read(t) : t.RawData.Span;
+
     /// <summary>Reads a floating-point tensor (float, float16 or double) as float32.</summary>
     public static float[] ToFloats(TensorProto t)
     {
         int count = checked((int)ElementCount(t));
-        var raw = t.RawData.Span;
+        var raw = Raw(t);
         switch (t.DataType)
         {
             case Float:
@@ -64,9 +91,8 @@ internal static class TensorData
     /// <summary>The first element of a floating-point tensor that is NaN or infinite, and its value; float32 is read in place.</summary>
     public static (int Index, float Value)? FirstNonFinite(TensorProto t)
     {
-        ReadOnlySpan<float> values = t.DataType == Float
-            ? t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span) : t.FloatData.ToArray()
-            : ToFloats(t);
+        var raw = t.DataType == Float ? Raw(t) : default;
+        ReadOnlySpan<float> values = raw.Length > 0 ? MemoryMarshal.Cast<byte, float>(raw) : ToFloats(t);
         for (int i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i])) return (i, values[i]);
@@ -78,7 +104,7 @@ internal static class TensorData
     /// <summary>Reads a quantized integer tensor (int8, uint8, int16, uint16, int32 in raw data) as floats.</summary>
     public static float[] IntegersToFloats(TensorProto t)
     {
-        var raw = t.RawData.Span;
+        var raw = Raw(t);
         return t.DataType switch
         {
             Int8 => Array.ConvertAll(MemoryMarshal.Cast<byte, sbyte>(raw).ToArray(), v => (float)v),
@@ -93,7 +119,7 @@ internal static class TensorData
     /// <summary>Reads an integer tensor (int64 or int32) as longs; used for shapes and axes.</summary>
     public static long[] ToInt64s(TensorProto t)
     {
-        var raw = t.RawData.Span;
+        var raw = Raw(t);
         return t.DataType switch
         {
             Int64 => raw.Length > 0 ? MemoryMarshal.Cast<byte, long>(raw).ToArray() : t.Int64Data.ToArray(),

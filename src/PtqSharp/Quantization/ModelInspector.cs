@@ -21,6 +21,7 @@ public static class ModelInspector
         if (quantizers.Count == 0)
         {
             // A float model: what Default Quantization would place, after the same preprocessing.
+            using var scratch = ScratchFolder.Enter();
             var working = model.Clone();
             OpsetUpgrader.Upgrade(working);
             var preprocessed = SessionFactory.Optimize(working, GraphOptimization.Basic);
@@ -32,7 +33,7 @@ public static class ModelInspector
         var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
 
         return new ModelInfo(
-            OpsetUpgrader.DefaultOpset(model), model.IrVersion, model.ProducerName, model.CalculateSize(), rules.Name,
+            OpsetUpgrader.DefaultOpset(model), model.IrVersion, model.ProducerName, OnnxModelIO.SizeOf(model), rules.Name,
             model.Graph.Input.Where(i => !initializers.Contains(i.Name)).Select(Describe).ToList(),
             model.Graph.Output.Select(Describe).ToList(),
             model.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)

@@ -39,13 +39,14 @@ public static class Quantizer
     {
         options ??= new QuantizationOptions();
         using var runtime = RuntimeScope.Enter(options.Runtime);
+        using var scratch = ScratchFolder.Enter();
         var total = Stopwatch.StartNew();
         var calibrated = DefaultQuantization.Calibrate(model.Proto, calibrationData, options, [options.Preset], progress, cancellationToken);
         var (quantized, plan) = calibrated.Build(options.Preset, []);
         ModelMetadata.Record(quantized, calibrationData, options);
         var calibrationTime = total.Elapsed;
         var report = Report(model.Proto, quantized, plan, calibrated, options.Preset, calibrationData, progress, calibrationTime, total);
-        return new QuantizationResult(new OnnxModel(quantized), report, options.LatencyAware.AllowFloatModel);
+        return new QuantizationResult(ScratchFolder.Result(quantized), report, options.LatencyAware.AllowFloatModel);
     }
 
     /// <summary>
@@ -68,6 +69,7 @@ public static class Quantizer
     {
         options ??= new AccuracyControlOptions();
         using var runtime = RuntimeScope.Enter(quantization?.Runtime);
+        using var scratch = ScratchFolder.Enter();
         var evaluator = new ValidationEvaluator(validationData, metric, validate: null, options.Parallelism);
         return AccuracyControlLoop.Run(model.Proto, calibrationData, evaluator, quantization ?? new QuantizationOptions(), options, progress, cancellationToken);
     }
@@ -92,6 +94,7 @@ public static class Quantizer
     {
         options ??= new AccuracyControlOptions();
         using var runtime = RuntimeScope.Enter(quantization?.Runtime);
+        using var scratch = ScratchFolder.Enter();
         var evaluator = new ValidationEvaluator(validationData, metric: null, (m, d) => validate(new OnnxModel(m), d), options.Parallelism);
         return AccuracyControlLoop.Run(model.Proto, calibrationData, evaluator, quantization ?? new QuantizationOptions(), options, progress, cancellationToken);
     }
@@ -122,8 +125,8 @@ public static class Quantizer
             ActivationQuantizers = plan.Groups.Sum(g => g.Tensors.Count),
             Rewrites = calibrated.Rewrites,
             BiasesCorrected = plan.Ops.Count(o => calibrated.IsBiasCorrected(preset, o.Node)),
-            SizeBefore = original.CalculateSize(),
-            SizeAfter = quantized.CalculateSize(),
+            SizeBefore = OnnxModelIO.SizeOf(original),
+            SizeAfter = OnnxModelIO.SizeOf(quantized),
             CalibrationSamples = calibrated.Split.Calibration,
             HoldOutSamples = calibrated.Split.HoldOut,
             HoldOutAgreement = agreement,

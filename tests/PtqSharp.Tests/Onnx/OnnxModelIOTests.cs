@@ -35,7 +35,7 @@ public class OnnxModelIOTests
     }
 
     [Fact]
-    public void External_data_initializers_are_read_inline()
+    public void External_data_initializers_stay_on_disk_until_read_and_read_the_same()
     {
         var dir = TestPaths.NewTempDir();
         var model = OnnxModelIO.Load(TestPaths.SampleModel);
@@ -48,10 +48,14 @@ public class OnnxModelIOTests
         tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "offset", Value = "16" });
         tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "length", Value = expected.Length.ToString() });
         var path = Path.Combine(dir, "model.onnx");
-        OnnxModelIO.Save(model, path);
+        File.WriteAllBytes(path, model.ToByteArray());
 
-        var loaded = OnnxModelIO.Load(path);
-        Assert.Equal(expected, loaded.Graph.Initializer.Single(t => t.Name == tensor.Name).RawData);
+        var loaded = OnnxModelIO.Load(path).Graph.Initializer.Single(t => t.Name == tensor.Name);
+        Assert.True(ExternalData.IsExternal(loaded));
+        Assert.True(loaded.RawData.IsEmpty);
+        Assert.Equal(expected.ToByteArray(), ExternalData.Read(loaded));
+        var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(expected.Span).ToArray();
+        Assert.Equal(floats, TensorData.ToFloats(loaded));
     }
 
     /// <summary>A model in its own folder whose largest initializer points at <paramref name="location"/>; the data file holds the tensor at offset 0.</summary>
@@ -66,7 +70,7 @@ public class OnnxModelIOTests
         tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "location", Value = location });
         if (offset is not null) tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "offset", Value = offset });
         var path = Path.Combine(dir, "model.onnx");
-        OnnxModelIO.Save(model, path);
+        File.WriteAllBytes(path, model.ToByteArray());
         return path;
     }
 

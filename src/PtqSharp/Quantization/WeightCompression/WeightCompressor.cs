@@ -89,7 +89,7 @@ public static class WeightCompressor
         working.ProducerVersion = typeof(WeightCompressor).Assembly.GetName().Version?.ToString(3) ?? "";
 
         progress?.Report(new QuantizationProgress("Checking the weight-only kernels", 0, 1));
-        var runtime = SessionFactory.Optimize(working, GraphOptimization.All);
+        var runtime = SessionFactory.Optimize(working, GraphOptimization.All, weights: false);
         var report = new WeightCompressionReport
         {
             Mode = options.Mode,
@@ -97,8 +97,8 @@ public static class WeightCompressor
             Ratio = options.Ratio,
             Layers = layers,
             Skipped = skipped,
-            SizeBefore = model.Proto.CalculateSize(),
-            SizeAfter = working.CalculateSize(),
+            SizeBefore = OnnxModelIO.SizeOf(model.Proto),
+            SizeAfter = OnnxModelIO.SizeOf(working),
             RuntimeOpCounts = runtime.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Time = clock.Elapsed,
         };

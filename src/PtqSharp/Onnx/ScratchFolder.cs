@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using Onnx;
+
+namespace PtqSharp.Onnx;
+
+/// <summary>
+/// A temporary folder for the weights of the working models a public call makes (the graph ONNX Runtime optimized
+/// for quantization, with its weights as external data), so they stay on disk instead of in memory.
+/// </summary>
+/// <remarks>
+/// <para>The entry points open one with <see cref="Enter"/>; stages deep down find it as <see cref="Current"/>.
+/// When the call ends the folder is deleted, unless a result still refers to its files: then the result's
+/// <see cref="OnnxModel"/> holds it (<see cref="HandOver"/>) and it is deleted once that model is collected, or when
+/// the process exits.</para>
+/// </remarks>
+internal sealed class ScratchFolder
+{
+    private static readonly AsyncLocal<ScratchFolder?> Ambient = new();
+    private static readonly ConcurrentDictionary<string, byte> Live = new();
+    private readonly Lazy<string> _path;
+    private int _files;
+
+    static ScratchFolder() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var path in Live.Keys) TryDelete(path);
+    };
+
+    private ScratchFolder() => _path = new Lazy<string>(() =>
+    {
+        var path = Directory.CreateTempSubdirectory("ptq-weights-").FullName;
+        Live[path] = 0;
+        return path;
+    });
+
+    ~ScratchFolder() => Delete();
+
+    /// <summary>The scratch folder of the call in progress, or null outside the entry points.</summary>
+    public static ScratchFolder? Current => Ambient.Value;
+
+    /// <summary>Opens a scratch folder for the call until the scope is disposed (an enclosing call's folder is reused).</summary>
+    public static Scope Enter()
+    {
+        if (Ambient.Value is { } outer) return new Scope(outer, owns: false);
+        var folder = new ScratchFolder();
+        Ambient.Value = folder;
+        return new Scope(folder, owns: true);
+    }
+
+    /// <summary>A new, unused path in the folder (created on first use).</summary>
+    public string NewPath(string name) => Path.Combine(_path.Value, $"{Interlocked.Increment(ref _files)}-{name}");
+
+    private bool Refers(ModelProto model) =>
+        _path.IsValueCreated && ExternalData.Folders(model).Any(f => FilePaths.IsWithin(f, _path.Value));
+
+    private bool _handedOver;
+
+    /// <summary>A result of the call in progress: it keeps the call's folder alive if its weights live there.</summary>
+    public static OnnxModel Result(ModelProto model) => Current?.HandOver(new OnnxModel(model)) ?? new OnnxModel(model);
+
+    private OnnxModel HandOver(OnnxModel model)
+    {
+        if (Refers(model.Proto))
+        {
+            model.Scratch = this;
+            _handedOver = true;
+        }
+
+        return model;
+    }
+
+    private void Delete()
+    {
+        if (!_path.IsValueCreated) return;
+        TryDelete(_path.Value);
+        Live.TryRemove(_path.Value, out _);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Still open (a session on Windows): the system's temporary-file cleanup gets it.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Ends the call's use of the folder: deletes it unless a result was handed it.</summary>
+    public sealed class Scope(ScratchFolder folder, bool owns) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!owns) return;
+            Ambient.Value = null;
+            if (folder._handedOver) return;
+            folder.Delete();
+            GC.SuppressFinalize(folder);
+        }
+    }
+}
