@@ -22,6 +22,8 @@ using PtqSharp.Quantization;
 // `mobile [prepare] [names...]` is the mobile and OCR suite (benchmarks/mobile/run.sh prepares its data and models).
 // `ops <model> <npy folder> [threads]` prints the per-op INT8 and float times latency-aware quantization works from.
 // `memory <model> <subset>` is the child-process mode used for peak-memory figures.
+// `large [medium|tiny]` generates a decoder past 2 GB (external data) and runs quantize and compress-weights on it through the
+// tool, with wall time and peak memory per command (`medium`: 190 MB, `tiny`: test size).
 
 var root = FindRepoRoot();
 var sampleDir = Path.Combine(root, "samples", "fashion-mnist");
@@ -71,6 +73,12 @@ if (args is ["compress", ..])
         ("int4-asym, group 32, ratio 0.8, data-aware", W(int4Asym, 32, 0.8), true),
         ("int4-asym, group 32, all layers, data-aware", W(int4Asym, 32, all: true), true),
     ]);
+    return;
+}
+
+if (args is ["large", .. var largeArgs])
+{
+    Environment.ExitCode = PtqSharp.Benchmarks.LargeModelSuite.Run(root, largeArgs);
     return;
 }
 

@@ -80,6 +80,14 @@ case_ "compress: bad mode" "2" $PTQ compress-weights --model m.onnx --output cw.
 case_ "compress: bad group" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --group-size 24
 case_ "compress: data missing" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --data nodata
 case_ "compress: random bytes model" "2" $PTQ compress-weights --model rand.onnx --output cw.onnx
+mkdir ext; $PTQ $Q --model m.onnx --data cal --output ext/x.onnx --external-data --quiet >/dev/null 2>&1
+cp -r ext ext_short; truncate -s -100 ext_short/x.onnx.data; case_ "external data short" "2" $PTQ benchmark --model ext_short/x.onnx --runs 1
+cp -r ext ext_missing; rm ext_missing/x.onnx.data; case_ "external data missing" "2" $PTQ evaluate --model ext_missing/x.onnx --compare m.onnx --data cal --metric cosine --mean 72.9 --scale 90
+cp -r ext ext_short2; truncate -s -100 ext_short2/x.onnx.data; case_ "quantize: external data short" "2" $PTQ $Q --model ext_short2/x.onnx --data cal --output o13.onnx
+mkdir full; if mount -t tmpfs -o size=8k tmpfs full 2>/dev/null; then
+  case_ "output folder without room (8 KiB)" "6" $PTQ $Q --model m.onnx --data cal --output full/o.onnx
+  echo "     files left in the full folder: $(ls -A full | wc -l)"; umount full
+else echo "     (no tmpfs mount here: the no-room case needs root)"; fi
 case_ "json: usage error" "1" $PTQ quantize --json --bogus
 case_ "provider missing" "2" $PTQ inspect m.onnx --provider CUDA
 ( $PTQ quantize --model m.onnx --data cal --mean 72.9 --scale 90 --output sig.onnx --validation $S/validation --method accuracy-aware --metric cosine --max-drop 0 > sig.log 2>&1 & p=$!; sleep 2; kill -TERM $p 2>/dev/null; wait $p; echo "rc=$?" >> sig.log ) ; echo "     SIGTERM after 2 s: $(tail -1 sig.log), $(grep -c cancelled sig.log) cancelled message, $(ls -a | grep -c '^sig\.\(onnx\|fully\|acc\)') outputs written"

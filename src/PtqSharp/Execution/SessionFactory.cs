@@ -68,7 +68,7 @@ internal static class SessionFactory
     private static InferenceSession Load(ModelProto model, SessionOptions options)
     {
         var folders = ExternalData.Folders(model);
-        long inline = model.CalculateSize();
+        long inline = OnnxModelIO.SerializedSize(model);
         if (folders.Count == 0 && inline < InlineLimit) return new InferenceSession(model.ToByteArray(), options);
         if (folders.Count == 1 && inline < InlineLimit)
         {

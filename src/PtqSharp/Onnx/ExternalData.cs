@@ -132,20 +132,57 @@ internal static class ExternalData
     /// <summary>Reads a resolved tensor's bytes (one tensor at a time is what bounds memory).</summary>
     public static byte[] Read(TensorProto tensor)
     {
-        var (file, offset, length) = Reference(tensor);
+        var bytes = new byte[ReadableLength(tensor)];
+        ReadInto(tensor, bytes);
+        return bytes;
+    }
+
+    /// <summary>Reads a resolved float32 tensor straight into a float array, without a byte copy in between.</summary>
+    public static float[] ReadFloats(TensorProto tensor)
+    {
+        var values = new float[ReadableLength(tensor) / sizeof(float)];
+        ReadInto(tensor, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
+    }
+
+    private static long ReadableLength(TensorProto tensor)
+    {
+        long length = Reference(tensor).Length;
         if (length > Array.MaxLength)
         {
             ThrowHelper.Throw($"Initializer '{tensor.Name}' holds {length} bytes of external data; a single tensor over {Array.MaxLength} bytes cannot be read into memory.");
         }
 
-        var bytes = new byte[length];
+        Pace(length);
+        return length;
+    }
+
+    private static long _readSinceCollection;
+
+    /// <summary>
+    /// Bounds the garbage of passes over a large model's weights. Each tensor read (and what a stage derives from it)
+    /// is garbage once the stage moves to the next one, but on a machine with memory to spare the collector lets
+    /// gigabytes of such large arrays pile up before it runs; collecting after every 256 MiB read keeps resident memory
+    /// near what the stages hold live. Models with inline weights never get here.
+    /// </summary>
+    private static void Pace(long bytes)
+    {
+        const long budget = 256L << 20;
+        if (Interlocked.Add(ref _readSinceCollection, bytes) < budget) return;
+        Interlocked.Exchange(ref _readSinceCollection, 0);
+        GC.Collect();
+    }
+
+    private static void ReadInto(TensorProto tensor, Span<byte> bytes)
+    {
+        var (file, offset, _) = Reference(tensor);
         try
         {
             using var handle = File.OpenHandle(file);
             int read = 0;
             while (read < bytes.Length)
             {
-                int n = RandomAccess.Read(handle, bytes.AsSpan(read), offset + read);
+                int n = RandomAccess.Read(handle, bytes[read..], offset + read);
                 if (n == 0) ThrowHelper.Throw($"External data file '{file}' became shorter while initializer '{tensor.Name}' was read from it; it was changed during the run.");
                 read += n;
             }
@@ -154,8 +191,6 @@ internal static class ExternalData
         {
             ThrowHelper.Throw($"Could not read initializer '{tensor.Name}' from external data file '{file}': {e.Message}");
         }
-
-        return bytes;
     }
 
     /// <summary>Copies a resolved tensor's bytes to <paramref name="destination"/> in blocks, without holding the tensor.</summary>

@@ -107,7 +107,20 @@ internal static class OnnxModelIO
     public static bool NeedsExternalData(ModelProto model) => SizeOf(model) >= SingleFileLimit;
 
     /// <summary>The model's size with its weights: the protobuf plus the bytes its initializers keep in external files.</summary>
-    public static long SizeOf(ModelProto model) => model.CalculateSize() + ExternalData.ExternalBytes(model);
+    public static long SizeOf(ModelProto model) => SerializedSize(model) + ExternalData.ExternalBytes(model);
+
+    /// <summary>
+    /// The protobuf's size in bytes, counted tensor by tensor: protobuf's own count is an int and overflows for models
+    /// past 2 GB, which are the ones that need counting.
+    /// </summary>
+    public static long SerializedSize(ModelProto model)
+    {
+        long initializers = model.Graph.Initializer.Sum(t => (long)t.CalculateSize() + 6); // each with its field tag and length
+        if (initializers < int.MaxValue / 2) return model.CalculateSize();
+        var shell = model.Clone(); // shares the tensors' bytes
+        shell.Graph.Initializer.Clear();
+        return shell.CalculateSize() + initializers;
+    }
 
     /// <summary>Initializers this large or larger go to the external data file; smaller ones stay in the model.</summary>
     public const int ExternalDataThreshold = 1024;

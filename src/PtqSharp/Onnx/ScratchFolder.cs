@@ -46,6 +46,34 @@ internal sealed class ScratchFolder
         return new Scope(folder, owns: true);
     }
 
+    /// <summary>
+    /// Moves a new weight of the call in progress out of memory: with a scratch folder in force, a tensor of
+    /// <see cref="OnnxModelIO.ExternalDataThreshold"/> bytes or more is appended to the folder's data file and becomes
+    /// a reference to it; otherwise (or when small) it is returned as it is. Stages that write weights (rewrites,
+    /// smoothing, quantized and compressed weights) pass them through here, so a large model's working copies stay on disk.
+    /// </summary>
+    public static TensorProto Offload(TensorProto tensor) => Current?.Append(tensor) ?? tensor;
+
+    private readonly object _dataLock = new();
+    private string? _data;
+
+    private TensorProto Append(TensorProto tensor)
+    {
+        if (ExternalData.IsExternal(tensor) || tensor.RawData.Length < OnnxModelIO.ExternalDataThreshold) return tensor;
+        lock (_dataLock)
+        {
+            _data ??= NewPath("weights.data");
+            using var stream = new FileStream(_data, FileMode.Append, FileAccess.Write, FileShare.Read);
+            const int alignment = 64; // as OnnxModelIO writes external data: aligned tensors for runtimes that map the file
+            stream.Write(new byte[(alignment - stream.Position % alignment) % alignment]);
+            long offset = stream.Position, length = tensor.RawData.Length;
+            tensor.RawData.WriteTo(stream);
+            ExternalData.Point(tensor, _data, offset, length);
+        }
+
+        return tensor;
+    }
+
     /// <summary>A new, unused path in the folder (created on first use).</summary>
     public string NewPath(string name) => Path.Combine(_path.Value, $"{Interlocked.Increment(ref _files)}-{name}");
 

@@ -58,6 +58,7 @@ internal static class TensorData
     public static float[] ToFloats(TensorProto t)
     {
         int count = checked((int)ElementCount(t));
+        if (t.DataType == Float && ExternalData.IsExternal(t)) return ExternalData.ReadFloats(t);
         var raw = Raw(t);
         switch (t.DataType)
         {

@@ -20,6 +20,7 @@ internal sealed class CalibratedModel
     private readonly IReadOnlyDictionary<QuantizationPreset, PresetParameters> _parameters;
     private readonly IReadOnlyDictionary<string, Smoothing> _smoothed;
     private IReadOnlySet<NodeProto> _keptForSpeed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+    private readonly QuantizedWeightCache _weights = new();
 
     public CalibratedModel(ModelProto original, PipelineState state, SampleSplit split, int originalOpset)
     {
@@ -87,7 +88,7 @@ internal sealed class CalibratedModel
         // When nothing pays off in INT8, the FP32-equivalent model is the one given: the rewritten float graph
         // can be slower (HardSigmoid spelled out as Add, Clip and Mul).
         if (Latency is { Outcome: LatencyOutcome.NothingQuantized }) return (_original.Clone(), effective);
-        var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters);
+        var (model, tensors) = QdqWriter.Write(_preprocessed, effective, parameters, _weights);
         if (Rules.DynamicLstm) DynamicLstm.Apply(model); // no QDQ form: LSTMs are quantized by the op itself
         QuantizedTensorMap.Attach(model, tensors.Select(t => _smoothed.TryGetValue(t.Float, out var s)
             ? t with { Float = s.Original, Smoothing = (s.InverseScale, s.Axis) }

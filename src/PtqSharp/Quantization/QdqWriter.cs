@@ -16,9 +16,11 @@ internal sealed class QdqWriter
     private readonly Func<NodeProto, int, bool> _readsFloat;
     private readonly Dictionary<string, (string Float, QuantizedTensorKind Kind)> _written = new();
     private readonly Dictionary<string, (string Quantized, string ZeroPoint)> _quantized = new();
+    private readonly QuantizedWeightCache? _weights;
 
-    private QdqWriter(GraphProto graph, Func<NodeProto, int, bool> readsFloat)
+    private QdqWriter(GraphProto graph, Func<NodeProto, int, bool> readsFloat, QuantizedWeightCache? weights)
     {
+        _weights = weights;
         _graph = graph;
         _readsFloat = readsFloat;
         _index = new GraphIndex(graph);
@@ -26,7 +28,11 @@ internal sealed class QdqWriter
     }
 
     /// <summary>Returns a new model and its quantized tensors; <paramref name="model"/> is not modified.</summary>
-    public static (ModelProto Model, IReadOnlyList<QuantizedTensor> Tensors) Write(ModelProto model, QuantizationPlan plan, PresetParameters parameters)
+    /// <param name="model">The float model the plan was made on.</param>
+    /// <param name="plan">Where the quantizers go.</param>
+    /// <param name="parameters">Scales and zero points.</param>
+    /// <param name="cache">Integer weights already made for these parameters, shared instead of quantized again.</param>
+    public static (ModelProto Model, IReadOnlyList<QuantizedTensor> Tensors) Write(ModelProto model, QuantizationPlan plan, PresetParameters parameters, QuantizedWeightCache? cache = null)
     {
         var (activations, weights, correctedBiases) = (parameters.Activations, parameters.Weights, parameters.Biases);
         var result = model.Clone();
@@ -36,7 +42,7 @@ internal sealed class QdqWriter
         for (int i = 0; i < model.Graph.Node.Count; i++) nodeMap[model.Graph.Node[i]] = result.Graph.Node[i];
         var originals = new Dictionary<NodeProto, NodeProto>(ReferenceEqualityComparer.Instance);
         foreach (var (original, clone) in nodeMap) originals[clone] = original;
-        var writer = new QdqWriter(result.Graph, (node, input) => originals.TryGetValue(node, out var o) && plan.ReadsFloat(o, input));
+        var writer = new QdqWriter(result.Graph, (node, input) => originals.TryGetValue(node, out var o) && plan.ReadsFloat(o, input), cache);
 
         foreach (var op in plan.Ops)
         {
@@ -150,16 +156,21 @@ internal sealed class QdqWriter
     private void QuantizeWeight(NodeProto node, WeightInput w, QuantizationParameters p)
     {
         var tensor = _index.Initializer(w.Tensor)!;
-        var values = TensorData.ToFloats(tensor);
-        var shape = TensorData.Shape(tensor);
         string name = Unique(w.Tensor + "_quantized");
-        _graph.Initializer.Add(p.Type.OnnxType switch
+        TensorProto Quantize()
         {
-            TensorData.Int8 => TensorData.Create<sbyte>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (sbyte)v), TensorData.Int8),
-            TensorData.UInt8 => TensorData.Create<byte>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (byte)v), TensorData.UInt8),
-            TensorData.Int16 => TensorData.Create<short>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (short)v), TensorData.Int16),
-            _ => throw new InvalidOperationException($"No weight writer for {p.Type}."),
-        });
+            var values = TensorData.ToFloats(tensor);
+            var shape = TensorData.Shape(tensor);
+            return p.Type.OnnxType switch
+            {
+                TensorData.Int8 => TensorData.Create<sbyte>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (sbyte)v), TensorData.Int8),
+                TensorData.UInt8 => TensorData.Create<byte>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (byte)v), TensorData.UInt8),
+                TensorData.Int16 => TensorData.Create<short>(name, shape, WeightQuantizer.Quantize(values, shape, p, v => (short)v), TensorData.Int16),
+                _ => throw new InvalidOperationException($"No weight writer for {p.Type}."),
+            };
+        }
+
+        _graph.Initializer.Add(_weights?.Get(tensor, p, name, Quantize) ?? Quantize());
         node.Input[w.InputIndex] = Dequantize(name, w.Tensor, p);
         _written[node.Input[w.InputIndex]] = (w.Tensor, QuantizedTensorKind.Weight);
     }

@@ -42,7 +42,7 @@ internal sealed class GraphEditor
     public string AddConstant(string stem, long[] dims, float[] values)
     {
         var name = Unique(stem);
-        Graph.Initializer.Add(TensorData.FromFloats(name, dims, values));
+        Graph.Initializer.Add(ScratchFolder.Offload(TensorData.FromFloats(name, dims, values)));
         return name;
     }
 

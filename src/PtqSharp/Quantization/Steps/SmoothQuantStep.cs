@@ -90,7 +90,7 @@ internal sealed class SmoothQuantStep(float alpha) : QuantizationStep
                 for (int i = 0; i < values.Length; i++) scaled[i] = values[i] * s[rows.Of(i)];
                 int input = WeightInput(node);
                 string name = names.Next(node.Input[input] + "_smoothed");
-                model.Graph.Initializer.Add(TensorData.FromFloats(name, dims, scaled));
+                model.Graph.Initializer.Add(ScratchFolder.Offload(TensorData.FromFloats(name, dims, scaled)));
                 state.Smoothed[name] = new Smoothing(node.Input[input], inverse, axis);
                 node.Input[0] = smoothedTensor;
                 node.Input[input] = name;

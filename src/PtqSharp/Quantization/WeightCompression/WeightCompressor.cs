@@ -17,9 +17,19 @@ namespace PtqSharp.Quantization.WeightCompression;
 /// </summary>
 public static class WeightCompressor
 {
-    /// <summary>A weight to compress: the node reading it, the weight, and its float values ([K, N] for MatMul and Gemm, [rows, D] for Gather).</summary>
-    private sealed record Candidate(NodeProto Node, string Weight, long Rows, long Columns, float[] Values)
+    /// <summary>
+    /// A weight to compress: the node reading it, the weight's name and tensor, and its shape as compressed ([K, N] for
+    /// MatMul and Gemm, [rows, D] for Gather). Its values are read when it is compressed, so one layer's are in memory at a time.
+    /// </summary>
+    private sealed record Candidate(NodeProto Node, string Weight, TensorProto Tensor, long Rows, long Columns, bool Transposed)
     {
+        /// <summary>The float values in the compressed layout (a Gemm's transposed B transposed back).</summary>
+        public float[] ReadValues()
+        {
+            var values = TensorData.ToFloats(Tensor);
+            return Transposed ? Transpose(values, Columns, Rows) : values;
+        }
+
         /// <summary>With calibration data: the mean square of each input feature (K values), which weights the errors.</summary>
         public float[]? Importance { get; set; }
 
@@ -57,6 +67,7 @@ public static class WeightCompressor
     {
         options ??= new WeightCompressionOptions();
         options.Validate();
+        using var scratch = ScratchFolder.Enter();
         var clock = Stopwatch.StartNew();
         var working = model.Proto.Clone();
         var index = new GraphIndex(working.Graph);
@@ -102,7 +113,7 @@ public static class WeightCompressor
             RuntimeOpCounts = runtime.Graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Time = clock.Elapsed,
         };
-        return new WeightCompressionResult(new OnnxModel(working), report);
+        return new WeightCompressionResult(ScratchFolder.Result(working), report);
     }
 
     /// <summary>MatMuls reading a constant 2-D float weight as their second input; Gathers of a constant 2-D float table along axis 0.</summary>
@@ -140,16 +151,11 @@ public static class WeightCompressor
                 ThrowHelper.Throw($"Weight '{name}' of node '{node.Name}' holds {value} at element {at}; a model with NaN or infinite weights cannot be compressed. Fix the model.");
             }
 
-            var values = TensorData.ToFloats(tensor);
             long rows = tensor.Dims[0], columns = tensor.Dims[1];
-            if (node.OpType == "Gemm" && node.GetInt("transB", 0) == 1)
-            {
-                // B is [N, K]: the weight MatMulNBits wants is its transpose.
-                values = Transpose(values, rows, columns);
-                (rows, columns) = (columns, rows);
-            }
+            bool transposed = node.OpType == "Gemm" && node.GetInt("transB", 0) == 1;
+            if (transposed) (rows, columns) = (columns, rows); // B is [N, K]: the weight MatMulNBits wants is its transpose
 
-            candidates.Add(new Candidate(node, name, rows, columns, values) { Bias = node.OpType == "Gemm" && node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null });
+            candidates.Add(new Candidate(node, name, tensor, rows, columns, transposed) { Bias = node.OpType == "Gemm" && node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null });
         }
 
         return (candidates, skipped);
@@ -285,6 +291,7 @@ public static class WeightCompressor
     /// <summary>A MatMul weight [K, N]: groups run down each column (along K), as MatMulNBits reads them.</summary>
     private static (byte[] Packed, float[] Scales, byte[]? ZeroPoints, double Error, double? OutputError, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options)
     {
+        var values = c.ReadValues();
         int k = checked((int)c.Rows), n = checked((int)c.Columns);
         int block = options.GroupSize, blocks = (k + block - 1) / block, blob = block * bits / 8;
         var packed = new byte[(long)n * blocks * blob];
@@ -299,7 +306,7 @@ public static class WeightCompressor
             for (int b = 0; b < blocks; b++)
             {
                 int length = Math.Min(block, k - b * block);
-                for (int j = 0; j < length; j++) group[j] = c.Values[(long)(b * block + j) * n + col];
+                for (int j = 0; j < length; j++) group[j] = values[(long)(b * block + j) * n + col];
                 var importance = c.Importance is { } h ? h.AsSpan(b * block, length) : default;
                 var (scale, zero) = BlockQuantizer.Quantize(group.AsSpan(0, length), bits, options.Symmetric, codes, importance);
                 for (int j = length; j < block; j++) codes[j] = zero; // padding past K dequantizes to 0
@@ -334,6 +341,7 @@ public static class WeightCompressor
     /// <summary>An embedding table [rows, D]: groups run along each row (along D), as GatherBlockQuantized reads them; always symmetric.</summary>
     private static (byte[] Packed, float[] Scales, double Error, int Block) QuantizeRows(Candidate c, int bits, WeightCompressionOptions options, bool symmetric)
     {
+        var values = c.ReadValues();
         long rows = c.Rows;
         int d = checked((int)c.Columns);
         // The block must divide the row: the largest power of 2 up to the group size that does.
@@ -349,7 +357,7 @@ public static class WeightCompressor
         {
             for (int g = 0; g < groups; g++)
             {
-                var group = c.Values.AsSpan((int)(r * d + g * block), block);
+                var group = values.AsSpan((int)(r * d + g * block), block);
                 var (scale, zero) = BlockQuantizer.Quantize(group, bits, symmetric, codes);
                 BlockQuantizer.Pack(codes, bits, packed.AsSpan((int)((r * d + g * block) * bits / 8), block * bits / 8));
                 scales[r * groups + g] = scale;
@@ -371,7 +379,7 @@ public static class WeightCompressor
         int blocks = (int)((c.Rows + block - 1) / block);
         var b = TensorData.Create<byte>(names.Next($"{c.Weight}_Q{bits}G{block}"), [c.Columns, blocks, block * bits / 8], packed, TensorData.UInt8);
         var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Columns * blocks], scales);
-        graph.Initializer.Add(b);
+        graph.Initializer.Add(ScratchFolder.Offload(b));
         graph.Initializer.Add(s);
         var node = new NodeProto { OpType = "MatMulNBits", Domain = OpsetImports.Microsoft, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("MatMulNBits") };
         node.Input.Add(c.Node.Input[0]);
@@ -406,7 +414,7 @@ public static class WeightCompressor
         var (packed, scales, error, block) = QuantizeRows(c, bits, options, symmetric: true);
         var data = TensorData.Create<byte>(names.Next($"{c.Weight}_Q{bits}G{block}"), [c.Rows, c.Columns * bits / 8], packed, TensorData.UInt8);
         var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Rows, c.Columns / block], scales);
-        graph.Initializer.Add(data);
+        graph.Initializer.Add(ScratchFolder.Offload(data));
         graph.Initializer.Add(s);
         var node = new NodeProto { OpType = "GatherBlockQuantized", Domain = OpsetImports.Microsoft, Name = c.Node.Name.Length > 0 ? c.Node.Name : names.Next("GatherBlockQuantized") };
         node.Input.Add(data.Name);
