@@ -60,13 +60,14 @@ internal static class SessionFactory
     private const long InlineLimit = 1L << 30;
 
     /// <summary>
-    /// Hands the model to ONNX Runtime without copying its external weights: a model whose external data lies in one
+    /// Hands the model to ONNX Runtime without copying its external weights: a model as loaded goes as its file; one whose external data lies in one
     /// folder goes as its graph bytes plus that folder (the runtime reads the weights itself); a model too large for
     /// one protobuf, or with weights in several folders, is written to a temporary folder with external data and
     /// loaded from its path.
     /// </summary>
     private static InferenceSession Load(ModelProto model, SessionOptions options)
     {
+        if (OnnxModelIO.SourcePath(model) is { } source && File.Exists(source)) return new InferenceSession(source, options);
         var folders = ExternalData.Folders(model);
         long inline = OnnxModelIO.SerializedSize(model);
         if (folders.Count == 0 && inline < InlineLimit) return new InferenceSession(model.ToByteArray(), options);

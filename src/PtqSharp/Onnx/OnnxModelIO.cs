@@ -24,8 +24,16 @@ internal static class OnnxModelIO
         }
 
         dataFiles = ExternalData.Resolve(model.Graph, Path.GetDirectoryName(Path.GetFullPath(path))!, path);
+        Sources.AddOrUpdate(model, Path.GetFullPath(path));
         return model;
     }
+
+    // Models as loaded, with their files: nothing modifies a loaded model (stages work on copies), so a session for one
+    // can be made from its file, as ONNX Runtime prefers, instead of from a serialized copy in memory.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ModelProto, string> Sources = new();
+
+    /// <summary>The file <paramref name="model"/> was loaded from, if it is a model as loaded; null for any other.</summary>
+    public static string? SourcePath(ModelProto model) => Sources.TryGetValue(model, out var path) ? path : null;
 
     /// <summary>Parses and checks a serialized model; <paramref name="source"/> names it in errors.</summary>
     public static ModelProto Parse(byte[] bytes, string source)

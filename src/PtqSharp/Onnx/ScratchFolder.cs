@@ -15,7 +15,9 @@ namespace PtqSharp.Onnx;
 /// </remarks>
 internal sealed class ScratchFolder
 {
-    private static readonly AsyncLocal<ScratchFolder?> Ambient = new();
+    // Weak: an execution context captured during the call (a timer, a thread started then) must not keep the folder,
+    // and so its files, alive after the call; the scope and the results hold it strongly.
+    private static readonly AsyncLocal<WeakReference<ScratchFolder>?> Ambient = new();
     private static readonly ConcurrentDictionary<string, byte> Live = new();
     private readonly Lazy<string> _path;
     private int _files;
@@ -35,14 +37,14 @@ internal sealed class ScratchFolder
     ~ScratchFolder() => Delete();
 
     /// <summary>The scratch folder of the call in progress, or null outside the entry points.</summary>
-    public static ScratchFolder? Current => Ambient.Value;
+    public static ScratchFolder? Current => Ambient.Value is { } weak && weak.TryGetTarget(out var folder) ? folder : null;
 
     /// <summary>Opens a scratch folder for the call until the scope is disposed (an enclosing call's folder is reused).</summary>
     public static Scope Enter()
     {
-        if (Ambient.Value is { } outer) return new Scope(outer, owns: false);
+        if (Current is { } outer) return new Scope(outer, owns: false);
         var folder = new ScratchFolder();
-        Ambient.Value = folder;
+        Ambient.Value = new WeakReference<ScratchFolder>(folder);
         return new Scope(folder, owns: true);
     }
 
@@ -73,6 +75,9 @@ internal sealed class ScratchFolder
 
         return tensor;
     }
+
+    /// <summary>The folder's path, or null before anything was written there.</summary>
+    public string? Location => _path.IsValueCreated ? _path.Value : null;
 
     /// <summary>A new, unused path in the folder (created on first use).</summary>
     public string NewPath(string name) => Path.Combine(_path.Value, $"{Interlocked.Increment(ref _files)}-{name}");

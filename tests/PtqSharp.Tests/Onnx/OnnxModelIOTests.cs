@@ -101,6 +101,44 @@ public class OnnxModelIOTests
     }
 
     [Fact]
+    public void Missing_or_short_external_data_is_named_before_any_work()
+    {
+        var missing = ModelWithExternalData("weights.bin");
+        File.Delete(Path.Combine(Path.GetDirectoryName(missing)!, "weights.bin"));
+        var e = Assert.Throws<PtqException>(() => OnnxModelIO.Load(missing));
+        Assert.Contains("does not exist", e.Message);
+        Assert.Contains("fc.weight", e.Message);
+
+        // No length given: the file is read to its end, which holds fewer bytes than the tensor's shape needs.
+        var shortened = ModelWithExternalData("weights.bin");
+        var data = Path.Combine(Path.GetDirectoryName(shortened)!, "weights.bin");
+        File.WriteAllBytes(data, File.ReadAllBytes(data)[..^40]);
+        e = Assert.Throws<PtqException>(() => OnnxModelIO.Load(shortened));
+        Assert.Contains("holds", e.Message);
+        Assert.Contains("needs", e.Message);
+        Assert.Contains("fc.weight", e.Message);
+    }
+
+    [Fact]
+    public void A_model_with_external_weights_saves_inline_or_external_with_the_same_bytes()
+    {
+        var model = OnnxModelIO.Load(ModelWithExternalData("weights.bin"));
+        var dir = TestPaths.NewTempDir();
+        var inline = Path.Combine(dir, "inline.onnx");
+        OnnxModelIO.Save(model, inline);
+        Assert.False(File.Exists(inline + ".data"));
+        var external = Path.Combine(dir, "external.onnx");
+        OnnxModelIO.Save(model, external, externalData: true);
+        Assert.True(File.Exists(external + ".data"));
+
+        static byte[] Bytes(global::Onnx.TensorProto t) => ExternalData.IsExternal(t) ? ExternalData.Read(t) : t.RawData.ToByteArray();
+        var expected = model.Graph.Initializer.Select(Bytes).ToList();
+        Assert.Equal(expected, OnnxModelIO.Load(inline).Graph.Initializer.Select(Bytes));
+        Assert.Equal(expected, OnnxModelIO.Load(external).Graph.Initializer.Select(Bytes));
+        Assert.InRange(OnnxModelIO.SizeOf(model) - OnnxModelIO.SizeOf(OnnxModelIO.Load(inline)), 0, 1024); // the references' few bytes
+    }
+
+    [Fact]
     public async Task External_data_that_is_a_folder_or_a_fifo_is_refused_without_blocking()
     {
         var folder = ModelWithExternalData("weights.bin");
