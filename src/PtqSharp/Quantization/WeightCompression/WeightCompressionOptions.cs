@@ -29,6 +29,14 @@ public sealed record WeightCompressionOptions
     /// </summary>
     public int AccuracyLevel { get; init; } = 4;
 
+    /// <summary>
+    /// With calibration data: round MatMul and Gemm weights with GPTQ, each input row's rounding error pushed onto the rows
+    /// not yet rounded through the inverse of the layer's input Hessian XᵀX, so the layer's output error is minimised
+    /// (measured on the float model, a batch of layers per pass of the calibration samples). Off by default: it costs
+    /// O(K³ + K²N) per layer and a pass per batch.
+    /// </summary>
+    public bool Gptq { get; init; }
+
     /// <summary>With calibration data: how many samples measure the activations (NNCF's default, 128).</summary>
     public int SubsetSize { get; init; } = 128;
 

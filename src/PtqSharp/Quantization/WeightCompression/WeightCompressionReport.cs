@@ -12,6 +12,9 @@ public sealed record WeightCompressionReport
     /// <summary>The ratio asked for (4-bit share of the weights).</summary>
     public required double Ratio { get; init; }
 
+    /// <summary>Whether MatMul weights were rounded with GPTQ; their output error is then under the full input Hessian, not its diagonal.</summary>
+    public bool Gptq { get; init; }
+
     /// <summary>Every compressed weight, in graph order.</summary>
     public required IReadOnlyList<CompressedLayer> Layers { get; init; }
 

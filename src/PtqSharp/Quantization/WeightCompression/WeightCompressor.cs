@@ -33,6 +33,9 @@ public static class WeightCompressor
         /// <summary>With calibration data: the mean square of each input feature (K values), which weights the errors.</summary>
         public float[]? Importance { get; set; }
 
+        /// <summary>With <see cref="WeightCompressionOptions.Gptq"/>: the layer's input Hessian XᵀX, measured when first asked for.</summary>
+        public Func<float[]>? Hessian { get; set; }
+
         /// <summary>A Gemm's bias (its C input), which MatMulNBits adds itself.</summary>
         public string? Bias { get; init; }
 
@@ -78,6 +81,7 @@ public static class WeightCompressor
             ThrowHelper.Throw($"Nothing to compress: the model has no MatMul or Gemm with a constant 2-D float weight and no Gather of a constant 2-D float table{(skipped.Count > 0 ? $" ({skipped.Count} left out: {skipped[0].Name}: {skipped[0].Reason})" : "")}.");
         }
 
+        if (options.Gptq && calibrationData is null) ThrowHelper.Throw("GPTQ rounds against the layers' input Hessians, measured on calibration data: give data (--data) or leave GPTQ off.");
         if (calibrationData is not null) MeasureImportance(working, candidates, calibrationData, options, progress, cancellationToken);
         var plan = AssignBits(candidates, LastLayers(index, candidates), options);
         var names = new UniqueNames(working.Graph);
@@ -106,6 +110,7 @@ public static class WeightCompressor
             Mode = options.Mode,
             GroupSize = options.GroupSize,
             Ratio = options.Ratio,
+            Gptq = options.Gptq,
             Layers = layers,
             Skipped = skipped,
             SizeBefore = OnnxModelIO.SizeOf(model.Proto),
@@ -268,6 +273,14 @@ public static class WeightCompressor
         var split = SubsetSelector.Select(data.Count, options.SubsetSize, seed: 0, maxHoldOut: 0);
         var engine = new StatisticsEngine(data, split.Calibration, batchSize: 1, progress, cancellationToken);
         var statistics = engine.Collect(model, points, "Measuring activations");
+        if (options.Gptq)
+        {
+            // Measured on the float model before any layer is replaced; the clone keeps them apart.
+            var inputs = layers.Select(c => (c.Node.Input[0], c.Rows)).Distinct().ToList();
+            var hessians = new HessianBatches(model.Clone(), inputs, data, split, progress, cancellationToken);
+            foreach (var c in layers) c.Hessian = () => hessians.For(c.Node.Input[0]);
+        }
+
         foreach (var c in layers)
         {
             var meanSquare = statistics.Get<float[]>(new StatisticPoint(c.Node.Input[0], new ChannelMeanSquareStatistic(c.Rows)));
@@ -289,7 +302,11 @@ public static class WeightCompressor
     }
 
     /// <summary>A MatMul weight [K, N]: groups run down each column (along K), as MatMulNBits reads them.</summary>
-    private static (byte[] Packed, float[] Scales, byte[]? ZeroPoints, double Error, double? OutputError, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options)
+    /// <param name="c">The layer.</param>
+    /// <param name="bits">4 or 8.</param>
+    /// <param name="options">Mode and group size.</param>
+    /// <param name="gptq">Round with GPTQ (the layer's Hessian is measured if it was not); ranking by error does not.</param>
+    private static (byte[] Packed, float[] Scales, byte[]? ZeroPoints, double Error, double? OutputError, int Block) QuantizeColumns(Candidate c, int bits, WeightCompressionOptions options, bool gptq = false)
     {
         var values = c.ReadValues();
         int k = checked((int)c.Rows), n = checked((int)c.Columns);
@@ -300,6 +317,7 @@ public static class WeightCompressor
         var zeroPoints = options.Symmetric ? null : new byte[n * zeroBytesPerColumn];
         var group = new float[block];
         var codes = new int[block];
+        var rounded = gptq ? RoundWithGptq(c, values, k, n, bits, block, options) : null;
         double error = 0, signal = 0, outputError = 0, outputSignal = 0;
         for (int col = 0; col < n; col++)
         {
@@ -308,7 +326,18 @@ public static class WeightCompressor
                 int length = Math.Min(block, k - b * block);
                 for (int j = 0; j < length; j++) group[j] = values[(long)(b * block + j) * n + col];
                 var importance = c.Importance is { } h ? h.AsSpan(b * block, length) : default;
-                var (scale, zero) = BlockQuantizer.Quantize(group.AsSpan(0, length), bits, options.Symmetric, codes, importance);
+                float scale;
+                int zero;
+                if (rounded is var (gptqCodes, gptqScales, gptqZeros))
+                {
+                    (scale, zero) = (gptqScales[col * blocks + b], gptqZeros[col * blocks + b]);
+                    for (int j = 0; j < length; j++) codes[j] = gptqCodes[(long)(b * block + j) * n + col];
+                }
+                else
+                {
+                    (scale, zero) = BlockQuantizer.Quantize(group.AsSpan(0, length), bits, options.Symmetric, codes, importance);
+                }
+
                 for (int j = length; j < block; j++) codes[j] = zero; // padding past K dequantizes to 0
                 BlockQuantizer.Pack(codes, bits, packed.AsSpan((col * blocks + b) * blob, blob));
                 scales[col * blocks + b] = scale;
@@ -335,7 +364,39 @@ public static class WeightCompressor
         }
 
         double? relativeOutput = c.Importance is null ? null : outputSignal == 0 ? 0 : Math.Sqrt(outputError / outputSignal);
+        if (rounded is var (finalCodes, finalScales, finalZeros))
+        {
+            // GPTQ trades weight error for output error across rows: only the full Hessian shows what it gained.
+            var dequantized = new float[values.Length];
+            for (long r = 0; r < k; r++)
+            {
+                for (int col = 0; col < n; col++)
+                {
+                    int at = col * blocks + (int)(r / block);
+                    dequantized[r * n + col] = (finalCodes[r * n + col] - finalZeros[at]) * finalScales[at];
+                }
+            }
+
+            relativeOutput = Gptq.RelativeOutputError(c.Hessian!(), values, dequantized, k, n);
+        }
+
         return (packed, scales, zeroPoints, signal == 0 ? 0 : Math.Sqrt(error / signal), relativeOutput, block);
+    }
+
+    /// <summary>
+    /// GPTQ's codes [K, N] and each group's scale and zero point ([N x groups], as MatMulNBits orders them); null when
+    /// the Hessian is not positive definite even after more dampening (the layer is then rounded to nearest).
+    /// </summary>
+    private static (byte[] Codes, float[] Scales, int[] Zeros)? RoundWithGptq(Candidate c, float[] values, int k, int n, int bits, int block, WeightCompressionOptions options)
+    {
+        if (c.Hessian?.Invoke() is not { } hessian || hessian.Length != (long)k * k) return null;
+        if (Gptq.InverseCholeskyUpper(hessian, k, out var dead) is not { } u) return null;
+        var codes = new byte[(long)k * n];
+        var scratch = new int[block];
+        var (scales, zeros) = Gptq.Round((float[])values.Clone(), k, n, u, dead, block, bits,
+            (group, firstRow) => BlockQuantizer.Quantize(group, bits, options.Symmetric, scratch, c.Importance is { } h ? h.AsSpan(firstRow, group.Length) : default),
+            codes);
+        return (codes, scales, zeros);
     }
 
     /// <summary>An embedding table [rows, D]: groups run along each row (along D), as GatherBlockQuantized reads them; always symmetric.</summary>
@@ -375,7 +436,7 @@ public static class WeightCompressor
 
     private static CompressedLayer ReplaceMatMul(GraphProto graph, Candidate c, int bits, WeightCompressionOptions options, UniqueNames names, string reason)
     {
-        var (packed, scales, zeroPoints, error, outputError, block) = QuantizeColumns(c, bits, options);
+        var (packed, scales, zeroPoints, error, outputError, block) = QuantizeColumns(c, bits, options, options.Gptq);
         int blocks = (int)((c.Rows + block - 1) / block);
         var b = TensorData.Create<byte>(names.Next($"{c.Weight}_Q{bits}G{block}"), [c.Columns, blocks, block * bits / 8], packed, TensorData.UInt8);
         var s = TensorData.FromFloats(names.Next($"{c.Weight}_scales"), [c.Columns * blocks], scales);
