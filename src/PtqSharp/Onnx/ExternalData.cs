@@ -209,9 +209,6 @@ internal static class ExternalData
         }
     }
 
-    /// <summary>The bytes the model's initializers keep in external files.</summary>
-    public static long ExternalBytes(ModelProto model) => model.Graph.Initializer.Where(IsExternal).Sum(t => Reference(t).Length);
-
     /// <summary>The distinct folders the model's external data lives in.</summary>
     public static IReadOnlyList<string> Folders(ModelProto model) =>
         model.Graph.Initializer.Where(IsExternal).Select(t => Path.GetDirectoryName(Reference(t).File)!).Distinct(StringComparer.Ordinal).ToList();

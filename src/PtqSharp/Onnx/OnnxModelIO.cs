@@ -114,8 +114,22 @@ internal static class OnnxModelIO
     /// <summary>Whether the model, written as one file, would pass protobuf's 2 GB limit.</summary>
     public static bool NeedsExternalData(ModelProto model) => SizeOf(model) >= SingleFileLimit;
 
-    /// <summary>The model's size with its weights: the protobuf plus the bytes its initializers keep in external files.</summary>
-    public static long SizeOf(ModelProto model) => SerializedSize(model) + ExternalData.ExternalBytes(model);
+    /// <summary>The model's size with its weights, as one file would hold it: external tensors counted inline.</summary>
+    public static long SizeOf(ModelProto model)
+    {
+        long size = SerializedSize(model);
+        foreach (var tensor in model.Graph.Initializer.Where(ExternalData.IsExternal))
+        {
+            // The reference's entries (a full path in memory) give way to the bytes and their field header.
+            var shell = tensor.Clone();
+            shell.ExternalData.Clear();
+            shell.DataLocation = TensorProto.Types.DataLocation.Default;
+            long length = ExternalData.Reference(tensor).Length;
+            size += shell.CalculateSize() + 1 + CodedOutputStream.ComputeInt64Size(length) + length - tensor.CalculateSize();
+        }
+
+        return size;
+    }
 
     /// <summary>
     /// The protobuf's size in bytes, counted tensor by tensor: protobuf's own count is an int and overflows for models

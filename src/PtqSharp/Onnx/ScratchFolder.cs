@@ -10,7 +10,7 @@ namespace PtqSharp.Onnx;
 /// <remarks>
 /// <para>The entry points open one with <see cref="Enter"/>; stages deep down find it as <see cref="Current"/>.
 /// When the call ends the folder is deleted, unless a result still refers to its files: then the result's
-/// <see cref="OnnxModel"/> holds it (<see cref="HandOver"/>) and it is deleted once that model is collected, or when
+/// <see cref="OnnxModel"/> holds it (<see cref="Result"/>) and it is deleted once that model is collected, or when
 /// the process exits.</para>
 /// </remarks>
 internal sealed class ScratchFolder
@@ -20,7 +20,10 @@ internal sealed class ScratchFolder
     private static readonly AsyncLocal<WeakReference<ScratchFolder>?> Ambient = new();
     private static readonly ConcurrentDictionary<string, byte> Live = new();
     private readonly Lazy<string> _path;
+    private readonly object _dataLock = new();
+    private string? _data;
     private int _files;
+    private bool _handedOver;
 
     static ScratchFolder() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     {
@@ -56,9 +59,6 @@ internal sealed class ScratchFolder
     /// </summary>
     public static TensorProto Offload(TensorProto tensor) => Current?.Append(tensor) ?? tensor;
 
-    private readonly object _dataLock = new();
-    private string? _data;
-
     private TensorProto Append(TensorProto tensor)
     {
         if (ExternalData.IsExternal(tensor) || tensor.RawData.Length < OnnxModelIO.ExternalDataThreshold) return tensor;
@@ -84,8 +84,6 @@ internal sealed class ScratchFolder
 
     private bool Refers(ModelProto model) =>
         _path.IsValueCreated && ExternalData.Folders(model).Any(f => FilePaths.IsWithin(f, _path.Value));
-
-    private bool _handedOver;
 
     /// <summary>A result of the call in progress: it keeps the call's folder alive if its weights live there.</summary>
     public static OnnxModel Result(ModelProto model) => Current?.HandOver(new OnnxModel(model)) ?? new OnnxModel(model);

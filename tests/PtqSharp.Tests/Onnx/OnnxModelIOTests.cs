@@ -135,7 +135,7 @@ public class OnnxModelIOTests
         var expected = model.Graph.Initializer.Select(Bytes).ToList();
         Assert.Equal(expected, OnnxModelIO.Load(inline).Graph.Initializer.Select(Bytes));
         Assert.Equal(expected, OnnxModelIO.Load(external).Graph.Initializer.Select(Bytes));
-        Assert.InRange(OnnxModelIO.SizeOf(model) - OnnxModelIO.SizeOf(OnnxModelIO.Load(inline)), 0, 1024); // the references' few bytes
+        Assert.InRange(OnnxModelIO.SizeOf(model) - OnnxModelIO.SizeOf(OnnxModelIO.Load(inline)), -16, 16); // external tensors counted as one file holds them
     }
 
     [Fact]

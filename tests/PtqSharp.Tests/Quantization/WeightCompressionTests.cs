@@ -39,6 +39,32 @@ public class WeightCompressionTests
     private static double Cosine(global::Onnx.ModelProto original, OnnxModel compressed) =>
         ModelComparison.Agreement(original.Onnx(), compressed, Ids(20), Enumerable.Range(0, 20).ToList()).MeanCosine;
 
+    [Fact]
+    public void A_group_size_that_does_not_divide_the_input_dimension_pads_the_last_group()
+    {
+        // K is 64, 96 and 80: groups of 64 leave a last group of 32 and of 16, padded with the zero point.
+        var original = Model();
+        var result = WeightCompressor.Compress(original.Onnx(), new WeightCompressionOptions { Mode = WeightCompressionMode.Int4Asymmetric, GroupSize = 64 });
+        Assert.Equal(3, result.Report.RuntimeOpCounts.GetValueOrDefault("MatMulNBits"));
+        Assert.All(result.Report.Layers.Where(l => l.OpType == "MatMul"), l => Assert.Equal(64, l.GroupSize));
+        var fc2 = result.Model.Proto.Graph.Node.Single(n => n.OpType == "MatMulNBits" && n.Input[0] == "relu1_out");
+        Assert.Equal(2, result.Model.Proto.Graph.Initializer.Single(t => t.Name == fc2.Input[1]).Dims[1]); // two blocks of 64 for K = 96
+        Assert.True(Cosine(original, result.Model) >= 0.98);
+    }
+
+    [Fact]
+    public void Gptq_with_data_writes_a_model_as_close_to_fp32_and_reports_the_full_output_error()
+    {
+        var original = Model();
+        var options = new WeightCompressionOptions { Mode = WeightCompressionMode.Int4Asymmetric, GroupSize = 16, SubsetSize = 64 };
+        var rounded = WeightCompressor.Compress(original.Onnx(), Ids(64), options);
+        var gptq = WeightCompressor.Compress(original.Onnx(), Ids(64), options with { Gptq = true });
+        Assert.True(gptq.Report.Gptq);
+        Assert.All(gptq.Report.Layers.Where(l => l.OpType == "MatMul"), l => Assert.NotNull(l.OutputError));
+        double before = Cosine(original, rounded.Model), after = Cosine(original, gptq.Model);
+        Assert.True(after >= 0.99 && after >= before - 0.002, $"GPTQ {after:0.0000} vs rounding to nearest {before:0.0000}");
+    }
+
     [Theory]
     [InlineData(WeightCompressionMode.Int8Symmetric, 0.9995)]
     [InlineData(WeightCompressionMode.Int8Asymmetric, 0.9995)]
