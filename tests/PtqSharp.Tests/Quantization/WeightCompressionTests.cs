@@ -65,6 +65,28 @@ public class WeightCompressionTests
         Assert.True(after >= 0.99 && after >= before - 0.002, $"GPTQ {after:0.0000} vs rounding to nearest {before:0.0000}");
     }
 
+    [Fact]
+    public void Awq_scales_an_input_with_salient_features_and_divides_it_before_its_readers()
+    {
+        // Four of the table's 64 features are 20 times larger than the rest: the salient channels AWQ protects.
+        var original = Model();
+        var table = original.Graph.Initializer.Single(t => t.Name == "table");
+        var values = TensorData.ToFloats(table);
+        for (int row = 0; row < 200; row++) for (int k = 0; k < 4; k++) values[row * 64 + k * 16] *= 20;
+        original.Graph.Initializer[original.Graph.Initializer.IndexOf(table)] = TensorData.FromFloats("table", [200, 64], values);
+
+        var options = new WeightCompressionOptions { Mode = WeightCompressionMode.Int4Asymmetric, GroupSize = 32, SubsetSize = 64, AllLayers = true };
+        var plain = WeightCompressor.Compress(original.Onnx(), Ids(64), options);
+        var awq = WeightCompressor.Compress(original.Onnx(), Ids(64), options with { Awq = true });
+        Assert.Contains(awq.Report.AwqScaled, t => t.StartsWith("e ", StringComparison.Ordinal)); // fc1's input
+        var mul = awq.Model.Proto.Graph.Node.Single(n => n.OpType == "Mul" && n.Input[0] == "e");
+        var fc1 = awq.Model.Proto.Graph.Node.Single(n => n.Name == "fc1");
+        Assert.Equal(mul.Output[0], fc1.Input[0]);
+        Assert.True(awq.Model.Proto.Graph.Node.IndexOf(mul) < awq.Model.Proto.Graph.Node.IndexOf(fc1));
+        double before = Cosine(original, plain.Model), after = Cosine(original, awq.Model);
+        Assert.True(after > before, $"AWQ {after:0.0000} vs without {before:0.0000}");
+    }
+
     [Theory]
     [InlineData(WeightCompressionMode.Int8Symmetric, 0.9995)]
     [InlineData(WeightCompressionMode.Int8Asymmetric, 0.9995)]

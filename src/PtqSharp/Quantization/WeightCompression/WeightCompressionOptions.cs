@@ -37,6 +37,13 @@ public sealed record WeightCompressionOptions
     /// </summary>
     public bool Gptq { get; init; }
 
+    /// <summary>
+    /// With calibration data: AWQ's activation-aware scaling. Each input feature of the 4-bit MatMuls' inputs gets a
+    /// scale from its activations' magnitude (the exponent searched per input tensor by the layers' output error); the
+    /// weights are multiplied by it and a Mul divides the input, so salient features keep finer steps.
+    /// </summary>
+    public bool Awq { get; init; }
+
     /// <summary>With calibration data: how many samples measure the activations (NNCF's default, 128).</summary>
     public int SubsetSize { get; init; } = 128;
 

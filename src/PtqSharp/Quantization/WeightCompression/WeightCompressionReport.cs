@@ -15,6 +15,9 @@ public sealed record WeightCompressionReport
     /// <summary>Whether MatMul weights were rounded with GPTQ; their output error is then under the full input Hessian, not its diagonal.</summary>
     public bool Gptq { get; init; }
 
+    /// <summary>The input tensors AWQ scaled (a Mul before their readers divides them), with the exponent chosen.</summary>
+    public IReadOnlyList<string> AwqScaled { get; init; } = [];
+
     /// <summary>Every compressed weight, in graph order.</summary>
     public required IReadOnlyList<CompressedLayer> Layers { get; init; }
 

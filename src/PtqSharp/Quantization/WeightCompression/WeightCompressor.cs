@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Diagnostics;
 using Onnx;
 using PtqSharp.Data;
@@ -23,12 +24,25 @@ public static class WeightCompressor
     /// </summary>
     private sealed record Candidate(NodeProto Node, string Weight, TensorProto Tensor, long Rows, long Columns, bool Transposed)
     {
-        /// <summary>The float values in the compressed layout (a Gemm's transposed B transposed back).</summary>
+        /// <summary>The float values in the compressed layout (a Gemm's transposed B transposed back), rows scaled by <see cref="InputScale"/>.</summary>
         public float[] ReadValues()
         {
             var values = TensorData.ToFloats(Tensor);
-            return Transposed ? Transpose(values, Columns, Rows) : values;
+            if (Transposed) values = Transpose(values, Columns, Rows);
+            if (InputScale is { } s)
+            {
+                for (int k = 0; k < s.Length; k++) TensorPrimitives.Multiply(values.AsSpan(checked((int)(k * Columns)), (int)Columns), s[k], values.AsSpan(checked((int)(k * Columns)), (int)Columns));
+            }
+
+            return values;
         }
+
+        /// <summary>
+        /// With AWQ: the per-input-feature scale s the weight rows are multiplied by; the layer then reads its input
+        /// divided by s (a Mul inserted before it), so the product is unchanged and the salient features' weights get
+        /// finer steps.
+        /// </summary>
+        public float[]? InputScale { get; set; }
 
         /// <summary>With calibration data: the mean square of each input feature (K values), which weights the errors.</summary>
         public float[]? Importance { get; set; }
@@ -82,9 +96,11 @@ public static class WeightCompressor
         }
 
         if (options.Gptq && calibrationData is null) ThrowHelper.Throw("GPTQ rounds against the layers' input Hessians, measured on calibration data: give data (--data) or leave GPTQ off.");
+        if (options.Awq && calibrationData is null) ThrowHelper.Throw("AWQ scales weights by the activations' magnitudes, measured on calibration data: give data (--data) or leave AWQ off.");
         if (calibrationData is not null) MeasureImportance(working, candidates, calibrationData, options, progress, cancellationToken);
         var plan = AssignBits(candidates, LastLayers(index, candidates), options);
         var names = new UniqueNames(working.Graph);
+        var awqScaled = options.Awq ? ApplyAwq(working.Graph, candidates.Where(c => !c.IsEmbedding && c.Importance is not null).ToList(), plan, options, names, progress) : [];
         var layers = new List<CompressedLayer>();
         var replaced = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < candidates.Count; i++)
@@ -111,6 +127,7 @@ public static class WeightCompressor
             GroupSize = options.GroupSize,
             Ratio = options.Ratio,
             Gptq = options.Gptq,
+            AwqScaled = awqScaled,
             Layers = layers,
             Skipped = skipped,
             SizeBefore = OnnxModelIO.SizeOf(model.Proto),
@@ -278,7 +295,11 @@ public static class WeightCompressor
             // Measured on the float model before any layer is replaced; the clone keeps them apart.
             var inputs = layers.Select(c => (c.Node.Input[0], c.Rows)).Distinct().ToList();
             var hessians = new HessianBatches(model.Clone(), inputs, data, split, progress, cancellationToken);
-            foreach (var c in layers) c.Hessian = () => hessians.For(c.Node.Input[0]);
+            foreach (var c in layers)
+            {
+                var input = c.Node.Input[0]; // AWQ may rename the node's input later; the Hessian is the float model's
+                c.Hessian = () => hessians.For(input);
+            }
         }
 
         foreach (var c in layers)
@@ -488,6 +509,84 @@ public static class WeightCompressor
         node.SetInt("bits", bits);
         Swap(graph, c.Node, node);
         return new CompressedLayer(node.Name, "Gather", c.Weight, [c.Rows, c.Columns], bits, block, Symmetric: true, error, reason);
+    }
+
+    /// <summary>
+    /// AWQ (Lin et al., 2023): for each input tensor read by compressed MatMuls, a scale s_k = m_k^α per input feature
+    /// (m the activation's root mean square, α searched over 0.1 .. 1 in steps of 0.1, s normalised to a geometric mean
+    /// of 1) multiplies the weight rows, and the input is divided by s. α = 0 (no scaling) is the baseline; the α whose
+    /// summed relative output error (each feature's error weighted by the scaled input's mean square) over the tensor's
+    /// readers is lowest wins, if it beats the baseline by 1 %.
+    /// </summary>
+    /// <returns>The input tensors scaled, each with its exponent.</returns>
+    private static List<string> ApplyAwq(GraphProto graph, List<Candidate> layers, Dictionary<Candidate, (int Bits, string Reason)> plan,
+        WeightCompressionOptions options, UniqueNames names, IProgress<QuantizationProgress>? progress)
+    {
+        var scaledTensors = new List<string>();
+        var groups = layers.GroupBy(c => c.Node.Input[0]).ToList();
+        for (int g = 0; g < groups.Count; g++)
+        {
+            progress?.Report(new QuantizationProgress("Searching AWQ scales", g, groups.Count));
+            var readers = groups[g].ToList();
+            if (readers.All(c => plan[c].Bits != 4)) continue; // 8 bits gains nothing worth a Mul
+            var meanSquare = readers[0].Importance!;
+            var importance = readers.Select(c => c.Importance!).ToArray();
+
+            double Cost(float[]? s)
+            {
+                double total = 0;
+                for (int r = 0; r < readers.Count; r++)
+                {
+                    var c = readers[r];
+                    c.InputScale = s;
+                    c.Importance = s is null ? importance[r] : importance[r].Select((v, k) => v / (s[k] * s[k])).ToArray();
+                    double e = QuantizeColumns(c, plan[c].Bits, options).OutputError ?? 0;
+                    total += e * e;
+                }
+
+                return total;
+            }
+
+            double best = Cost(null), bestAlpha = 0;
+            float[]? chosen = null;
+            for (int step = 1; step <= 10; step++)
+            {
+                double alpha = step / 10.0;
+                var s = meanSquare.Select(v => (float)Math.Pow(Math.Sqrt(v), alpha)).ToArray();
+                float norm = (float)Math.Sqrt(s.Max() * (double)s.Min());
+                for (int k = 0; k < s.Length; k++) s[k] /= norm;
+                double cost = Cost(s);
+                if (cost < best * 0.99) (best, chosen, bestAlpha) = (cost, s, alpha);
+            }
+
+            Cost(chosen); // leaves each reader's scale and importance at the choice
+            if (chosen is null) continue;
+            scaledTensors.Add($"{groups[g].Key} (α {bestAlpha:0.0})");
+
+            // One Mul for the tensor, placed before its first reader, divides the input by s.
+            var inverse = TensorData.FromFloats(names.Next(groups[g].Key + "_awq_inverse_scale"), [chosen.Length], chosen.Select(v => 1f / v).ToArray());
+            graph.Initializer.Add(inverse);
+            string scaled = names.Next(groups[g].Key + "_awq");
+            var mul = new NodeProto { OpType = "Mul", Name = names.Next(groups[g].Key + "_AWQ"), Input = { groups[g].Key, inverse.Name }, Output = { scaled } };
+            graph.Node.Insert(readers.Min(c => graph.Node.IndexOf(c.Node)), mul);
+            foreach (var c in readers)
+            {
+                c.Node.Input[0] = scaled;
+                if (c.Hessian is { } hessian)
+                {
+                    // GPTQ on top: the scaled input's Hessian is diag(1/s) H diag(1/s).
+                    var s = chosen;
+                    c.Hessian = () =>
+                    {
+                        var h = (float[])hessian().Clone();
+                        for (int i = 0; i < s.Length; i++) for (int j = 0; j < s.Length; j++) h[(long)i * s.Length + j] /= s[i] * s[j];
+                        return h;
+                    };
+                }
+            }
+        }
+
+        return scaledTensors;
     }
 
     private static void Swap(GraphProto graph, NodeProto old, NodeProto replacement)
