@@ -79,6 +79,8 @@ case_ "compress: output == model" "2" $PTQ compress-weights --model m.onnx --out
 case_ "compress: bad mode" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --mode int3
 case_ "compress: bad group" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --group-size 24
 case_ "compress: data missing" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --data nodata
+case_ "compress: gptq without data" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --mode int4-asym --gptq
+case_ "compress: awq without data" "2" $PTQ compress-weights --model m.onnx --output cw.onnx --mode int4-asym --awq
 case_ "compress: random bytes model" "2" $PTQ compress-weights --model rand.onnx --output cw.onnx
 mkdir ext; $PTQ $Q --model m.onnx --data cal --output ext/x.onnx --external-data --quiet >/dev/null 2>&1
 cp -r ext ext_short; truncate -s -100 ext_short/x.onnx.data; case_ "external data short" "2" $PTQ benchmark --model ext_short/x.onnx --runs 1
