@@ -11,7 +11,7 @@ internal sealed record DecoderShape(int Vocab, int Hidden, int Heads, int Ffn, i
     /// <summary>About 2.6 GB of float weights: past protobuf's 2 GB, so the model only exists with external data.</summary>
     public static readonly DecoderShape Large = new(Vocab: 32000, Hidden: 2048, Heads: 16, Ffn: 5632, Layers: 10, Sequence: 16);
 
-    /// <summary>About 190 MB: the same graph at a size that runs in seconds.</summary>
+    /// <summary>About 160 MB: the same graph at a size that runs in seconds.</summary>
     public static readonly DecoderShape Medium = new(Vocab: 8000, Hidden: 512, Heads: 8, Ffn: 1408, Layers: 10, Sequence: 16);
 
     /// <summary>A few hundred KiB, the same graph: for tests.</summary>

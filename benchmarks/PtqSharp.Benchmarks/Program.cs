@@ -23,7 +23,7 @@ using PtqSharp.Quantization;
 // `ops <model> <npy folder> [threads]` prints the per-op INT8 and float times latency-aware quantization works from.
 // `memory <model> <subset>` is the child-process mode used for peak-memory figures.
 // `large [medium|tiny]` generates a decoder past 2 GB (external data) and runs quantize and compress-weights on it through the
-// tool, with wall time and peak memory per command (`medium`: 190 MB, `tiny`: test size).
+// tool, with wall time and peak memory per command (`medium`: 162 MB, `tiny`: test size).
 
 var root = FindRepoRoot();
 var sampleDir = Path.Combine(root, "samples", "fashion-mnist");
