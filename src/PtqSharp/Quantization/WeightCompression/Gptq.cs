@@ -50,7 +50,7 @@ internal static class Gptq
     }
 
     /// <summary>
-    /// Rounds <paramref name="w"/> ([K, N] row-major, updated in place) to codes [K, N] with groups of
+    /// Rounds <paramref name="w"/> ([K, N] row-major; updated in place, each row left at its dequantized values) to codes [K, N] with groups of
     /// <paramref name="block"/> along K; <paramref name="groupParameters"/> picks a group's scale and zero point from
     /// one column's current weights in it and the group's first row.
     /// </summary>

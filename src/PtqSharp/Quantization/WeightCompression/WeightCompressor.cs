@@ -349,10 +349,10 @@ public static class WeightCompressor
                 var importance = c.Importance is { } h ? h.AsSpan(b * block, length) : default;
                 float scale;
                 int zero;
-                if (rounded is var (gptqCodes, gptqScales, gptqZeros))
+                if (rounded is { } g)
                 {
-                    (scale, zero) = (gptqScales[col * blocks + b], gptqZeros[col * blocks + b]);
-                    for (int j = 0; j < length; j++) codes[j] = gptqCodes[(long)(b * block + j) * n + col];
+                    (scale, zero) = (g.Scales[col * blocks + b], g.Zeros[col * blocks + b]);
+                    for (int j = 0; j < length; j++) codes[j] = g.Codes[(long)(b * block + j) * n + col];
                 }
                 else
                 {
@@ -385,39 +385,31 @@ public static class WeightCompressor
         }
 
         double? relativeOutput = c.Importance is null ? null : outputSignal == 0 ? 0 : Math.Sqrt(outputError / outputSignal);
-        if (rounded is var (finalCodes, finalScales, finalZeros))
+        if (rounded is { } result)
         {
             // GPTQ trades weight error for output error across rows: only the full Hessian shows what it gained.
-            var dequantized = new float[values.Length];
-            for (long r = 0; r < k; r++)
-            {
-                for (int col = 0; col < n; col++)
-                {
-                    int at = col * blocks + (int)(r / block);
-                    dequantized[r * n + col] = (finalCodes[r * n + col] - finalZeros[at]) * finalScales[at];
-                }
-            }
-
-            relativeOutput = Gptq.RelativeOutputError(c.Hessian!(), values, dequantized, k, n);
+            relativeOutput = Gptq.RelativeOutputError(result.Hessian, values, result.Rounded, k, n);
         }
 
         return (packed, scales, zeroPoints, signal == 0 ? 0 : Math.Sqrt(error / signal), relativeOutput, block);
     }
 
     /// <summary>
-    /// GPTQ's codes [K, N] and each group's scale and zero point ([N x groups], as MatMulNBits orders them); null when
-    /// the Hessian is not positive definite even after more dampening (the layer is then rounded to nearest).
+    /// GPTQ's codes [K, N], each group's scale and zero point ([N x groups], as MatMulNBits orders them), the
+    /// dequantized weights they stand for, and the Hessian they were rounded against; null when the Hessian is not
+    /// positive definite even after more dampening (the layer is then rounded to nearest).
     /// </summary>
-    private static (byte[] Codes, float[] Scales, int[] Zeros)? RoundWithGptq(Candidate c, float[] values, int k, int n, int bits, int block, WeightCompressionOptions options)
+    private static (byte[] Codes, float[] Scales, int[] Zeros, float[] Rounded, float[] Hessian)? RoundWithGptq(Candidate c, float[] values, int k, int n, int bits, int block, WeightCompressionOptions options)
     {
         if (c.Hessian?.Invoke() is not { } hessian || hessian.Length != (long)k * k) return null;
         if (Gptq.InverseCholeskyUpper(hessian, k, out var dead) is not { } u) return null;
         var codes = new byte[(long)k * n];
         var scratch = new int[block];
-        var (scales, zeros) = Gptq.Round((float[])values.Clone(), k, n, u, dead, block, bits,
+        var rounded = (float[])values.Clone(); // Gptq.Round leaves each weight at its dequantized value
+        var (scales, zeros) = Gptq.Round(rounded, k, n, u, dead, block, bits,
             (group, firstRow) => BlockQuantizer.Quantize(group, bits, options.Symmetric, scratch, c.Importance is { } h ? h.AsSpan(firstRow, group.Length) : default),
             codes);
-        return (codes, scales, zeros);
+        return (codes, scales, zeros, rounded, hessian);
     }
 
     /// <summary>An embedding table [rows, D]: groups run along each row (along D), as GatherBlockQuantized reads them; always symmetric.</summary>
