@@ -43,9 +43,8 @@ internal static class DecoderModel
         // A random float weight of the given shape, uniform with standard deviation 0.02 (GPT's initialisation), streamed to the data file.
         string Weight(string name, params long[] dims)
         {
-            const int alignment = 64;
-            data.Write(new byte[(alignment - data.Position % alignment) % alignment]);
-            long offset = data.Position, count = dims.Aggregate(1L, (a, d) => a * d);
+            long offset = PtqSharp.Onnx.ExternalData.AlignedOffset(data.Position), count = dims.Aggregate(1L, (a, d) => a * d);
+            data.Write(new byte[offset - data.Position]);
             var random = new Random(seed * 1000 + tensorIndex++);
             float bound = 0.02f * MathF.Sqrt(3f);
             var chunk = new byte[1 << 22];

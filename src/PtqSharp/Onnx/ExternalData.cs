@@ -19,6 +19,12 @@ internal static class ExternalData
     public const string Offset = "offset";
     public const string Length = "length";
 
+    /// <summary>
+    /// The offset the next tensor written to a data file at <paramref name="position"/> starts at: a multiple of 64 bytes,
+    /// so a runtime that maps the file reads aligned tensors. The bytes in between are padding.
+    /// </summary>
+    public static long AlignedOffset(long position) => (position + 63) / 64 * 64;
+
     /// <summary>Whether the tensor's bytes live in a file rather than in the proto.</summary>
     public static bool IsExternal(TensorProto tensor) => tensor.DataLocation == TensorProto.Types.DataLocation.External;
 
@@ -95,7 +101,10 @@ internal static class ExternalData
         return files.ToList();
     }
 
-    /// <summary>Makes <paramref name="tensor"/> a reference to <paramref name="length"/> bytes at <paramref name="offset"/> of <paramref name="file"/> (a full path).</summary>
+    /// <summary>
+    /// Makes <paramref name="tensor"/> a reference to <paramref name="length"/> bytes at <paramref name="offset"/> of
+    /// <paramref name="file"/>: a full path in memory, a path relative to the model in what is written or given to the runtime.
+    /// </summary>
     public static void Point(TensorProto tensor, string file, long offset, long length)
     {
         tensor.RawData = Google.Protobuf.ByteString.Empty;
@@ -223,8 +232,7 @@ internal static class ExternalData
         foreach (var tensor in copy.Graph.Initializer.Where(IsExternal))
         {
             var (file, offset, length) = Reference(tensor);
-            Point(tensor, file, offset, length);
-            tensor.ExternalData[0].Value = Path.GetRelativePath(folder, file);
+            Point(tensor, Path.GetRelativePath(folder, file), offset, length);
         }
 
         return copy;

@@ -155,12 +155,10 @@ internal static class OnnxModelIO
 
     /// <summary>
     /// A copy of the model whose large initializers point into the data file (location, offset, length), and the
-    /// tensors whose bytes go there at those offsets. Offsets are aligned to 64 bytes, so a runtime that maps the file
-    /// reads aligned tensors.
+    /// tensors whose bytes go there at those offsets (<see cref="ExternalData.AlignedOffset"/>).
     /// </summary>
     private static (ModelProto Header, List<(long Offset, TensorProto Tensor)> Tensors) Externalize(ModelProto model, string dataName)
     {
-        const int alignment = 64;
         var header = model.Clone();
         var tensors = new List<(long, TensorProto)>();
         long offset = 0;
@@ -168,7 +166,7 @@ internal static class OnnxModelIO
         {
             long length = ExternalData.IsExternal(source) ? ExternalData.Reference(source).Length : source.RawData.Length;
             if (!ExternalData.IsExternal(source) && length < ExternalDataThreshold) continue;
-            offset = (offset + alignment - 1) / alignment * alignment;
+            offset = ExternalData.AlignedOffset(offset);
             tensors.Add((offset, source));
             ExternalData.Point(tensor, dataName, offset, length);
             offset += length;

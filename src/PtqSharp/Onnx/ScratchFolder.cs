@@ -66,9 +66,8 @@ internal sealed class ScratchFolder
         {
             _data ??= NewPath("weights.data");
             using var stream = new FileStream(_data, FileMode.Append, FileAccess.Write, FileShare.Read);
-            const int alignment = 64; // as OnnxModelIO writes external data: aligned tensors for runtimes that map the file
-            stream.Write(new byte[(alignment - stream.Position % alignment) % alignment]);
-            long offset = stream.Position, length = tensor.RawData.Length;
+            long offset = ExternalData.AlignedOffset(stream.Position), length = tensor.RawData.Length;
+            stream.Write(new byte[offset - stream.Position]);
             tensor.RawData.WriteTo(stream);
             ExternalData.Point(tensor, _data, offset, length);
         }
