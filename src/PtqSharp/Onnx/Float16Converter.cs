@@ -20,7 +20,7 @@ internal static class Float16Converter
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet();
         foreach (var t in graph.Initializer.Where(t => t.DataType == TensorData.Float16).ToList())
         {
-            Replace(graph.Initializer, t, TensorData.FromFloats(t.Name, t.Dims.ToArray(), TensorData.ToFloats(t)));
+            Replace(graph.Initializer, t, ScratchFolder.Offload(TensorData.FromFloats(t.Name, t.Dims.ToArray(), TensorData.ToFloats(t)))); // twice the bytes: kept on disk in a run
         }
 
         foreach (var node in graph.Node)
