@@ -3,15 +3,15 @@ namespace PtqSharp.Data;
 /// <summary>Groups samples into batches by concatenating each input along its first (batch) dimension.</summary>
 internal static class SampleBatcher
 {
-    /// <summary>Yields each batch with the number of samples it holds.</summary>
-    public static IEnumerable<(Sample Batch, int Count)> Batches(Dataset data, IReadOnlyList<int> indices, int batchSize)
+    /// <summary>How many batches of at most <paramref name="batchSize"/> the samples make.</summary>
+    public static int Count(int samples, int batchSize) => (samples + Math.Max(1, batchSize) - 1) / Math.Max(1, batchSize);
+
+    /// <summary>Batch number <paramref name="batch"/> of the samples <paramref name="indices"/>, with the number of samples it holds.</summary>
+    public static (Sample Batch, int Count) Batch(Dataset data, IReadOnlyList<int> indices, int batchSize, int batch)
     {
         batchSize = Math.Max(1, batchSize);
-        for (int start = 0; start < indices.Count; start += batchSize)
-        {
-            var samples = indices.Skip(start).Take(batchSize).Select(data.Get).ToList();
-            yield return (samples.Count == 1 ? samples[0] : Concat(samples), samples.Count);
-        }
+        var samples = indices.Skip(batch * batchSize).Take(batchSize).Select(data.Get).ToList();
+        return (samples.Count == 1 ? samples[0] : Concat(samples), samples.Count);
     }
 
     public static Sample Concat(IReadOnlyList<Sample> samples)

@@ -42,16 +42,6 @@ internal sealed class ModelInstrumentation
         return name;
     }
 
-    /// <summary>Reduces over every axis without kept dimensions (valid from opset 1 through 18+) and exposes the result.</summary>
-    public string ReduceAll(string opType, string input, string stem)
-    {
-        var output = Name(stem);
-        var node = new NodeProto { OpType = opType, Name = output, Input = { input }, Output = { output } };
-        node.SetInt("keepdims", 0);
-        Model.Graph.Node.Add(node);
-        return Expose(output);
-    }
-
     /// <summary>Reduces over <paramref name="axes"/> without kept dimensions and exposes the result; axes are an attribute before opset 18 and an input from it.</summary>
     public string Reduce(string opType, string input, string stem, long[] axes)
     {

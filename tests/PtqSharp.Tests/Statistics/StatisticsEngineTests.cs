@@ -53,6 +53,26 @@ public class StatisticsEngineTests
         Assert.Equal(24, histogram.Total);
     }
 
+    [Theory]
+    [InlineData(0, 104)]
+    [InlineData(104, 0)]
+    [InlineData(57, 100)]
+    public void Each_sample_extreme_counts_wherever_it_lies_in_the_tensor(int minAt, int maxAt)
+    {
+        // 105 values: vector blocks of 4, 8 or 16 leave a partial block at the end.
+        var values = Enumerable.Range(0, 105).Select(i => (float)Math.Sin(i)).ToArray();
+        values[minAt] = -7f;
+        values[maxAt] = 9f;
+        var b = new GraphBuilder().Input("x", 1, 3, 7, 5).Output("y", 1, 3, 7, 5);
+        b.Node("Relu", "relu", ["x"], ["y"]);
+        var engine = new StatisticsEngine(Dataset.FromTensors([new SampleTensor(values, [1, 3, 7, 5])]), [0], 1, null, default);
+
+        var stats = engine.Collect(b.Build(), [new StatisticPoint("x", MinMaxStatistic.Instance), new StatisticPoint("y", MinMaxStatistic.Instance)], "test");
+
+        Assert.Equal((-7f, 9f), (stats.MinMax("x").GlobalMin, stats.MinMax("x").GlobalMax));
+        Assert.Equal((0f, 9f), (stats.MinMax("y").GlobalMin, stats.MinMax("y").GlobalMax));
+    }
+
     [Fact]
     public void The_largest_magnitude_per_last_axis_channel_is_the_maximum_over_samples()
     {
@@ -84,5 +104,89 @@ public class StatisticsEngineTests
         cancelled.Cancel();
         var stopped = new StatisticsEngine(data, Enumerable.Range(0, 10).ToList(), 1, null, cancelled.Token);
         Assert.Throws<OperationCanceledException>(() => stopped.Collect(ReluModel(), [new StatisticPoint("x", MinMaxStatistic.Instance)], "cancelled"));
+    }
+
+    [Fact]
+    public void Sessions_side_by_side_aggregate_in_sample_order_with_the_results_of_one()
+    {
+        // Every third sample loads slowly, so workers finish their runs out of order.
+        var random = RandomData.Samples(40, [1, 3, 2, 2], scale: 3f, seed: 7);
+        var data = Dataset.FromList(Enumerable.Range(0, 40).ToList(), i =>
+        {
+            if (i % 3 == 0) Thread.Sleep(20);
+            return random.Get(i);
+        });
+        var points = new[]
+        {
+            new StatisticPoint("x", MinMaxStatistic.Instance),
+            new StatisticPoint("x", new TailStatistic(0.05)),
+            new StatisticPoint("y", ChannelMeanStatistic.Instance),
+            new StatisticPoint("x", new FirstValues()),
+        };
+        StatisticsContainer Collect(int parallelism, List<int> done) =>
+            new StatisticsEngine(data, Enumerable.Range(0, 40).ToList(), 1, new Recorder(p => done.Add(p.Done)), default) { Parallelism = parallelism }
+                .Collect(ReluModel(), points, "test");
+
+        var oneDone = new List<int>();
+        var threeDone = new List<int>();
+        var one = Collect(1, oneDone);
+        var three = Collect(3, threeDone);
+
+        Assert.Equal(Enumerable.Range(1, 40), threeDone);
+        Assert.Equal(oneDone, threeDone);
+        var inOrder = Enumerable.Range(0, 40).Select(i => random.Get(i).Inputs.Values.Single().Data.GetValue(0)).Cast<float>();
+        Assert.Equal(inOrder, one.Get<List<float>>(points[3]));
+        Assert.Equal(inOrder, three.Get<List<float>>(points[3]));
+
+        // Per-sample extremes kept in sample order: the mean of the first half differs from the second's.
+        var (a, b) = (one.MinMax("x"), three.MinMax("x"));
+        Assert.Equal(40, b.Count);
+        foreach (var aggregator in new[] { StatisticAggregator.Mean, StatisticAggregator.Median, StatisticAggregator.Min })
+        {
+            Assert.Equal(a.Min(aggregator), b.Min(aggregator));
+            Assert.Equal(a.Max(aggregator), b.Max(aggregator));
+        }
+
+        Assert.Equal(one.ChannelMean("y"), three.ChannelMean("y"));
+        var (ta, tb) = (one.Get<TensorTails>(points[1]), three.Get<TensorTails>(points[1]));
+        Assert.Equal(ta.Largest, tb.Largest);
+        Assert.Equal(ta.Smallest, tb.Smallest);
+    }
+
+    [Fact]
+    public async Task A_bad_sample_in_a_side_by_side_pass_is_the_error_reported_and_no_worker_waits_for_it()
+    {
+        var good = RandomData.Samples(30, [1, 3, 2, 2]);
+        var data = Dataset.FromList(Enumerable.Range(0, 30).ToList(), i => i == 11
+            ? new Sample(new Dictionary<string, SampleTensor> { ["x"] = new(new float[6], [1, 3, 2, 1]) }, "sample-eleven.npy")
+            : good.Get(i));
+        var engine = new StatisticsEngine(data, Enumerable.Range(0, 30).ToList(), 1, null, default) { Parallelism = 3 };
+
+        var collect = Task.Run(() => engine.Collect(ReluModel(), [new StatisticPoint("x", MinMaxStatistic.Instance)], "test"));
+        Assert.True(await Task.WhenAny(collect, Task.Delay(TimeSpan.FromSeconds(60))) == collect, "the pass hung after a worker failed");
+        var error = await Assert.ThrowsAsync<PtqException>(() => collect);
+        Assert.Contains("sample-eleven.npy", error.Message);
+    }
+
+    /// <summary>The first value of the tensor in each run, in the order runs were aggregated.</summary>
+    private sealed record FirstValues : TensorStatistic
+    {
+        public override IReadOnlyList<string> Instrument(ModelInstrumentation model, string tensor) => [model.Expose(tensor)];
+
+        public override IStatisticAccumulator CreateAccumulator(int runs) => new Accumulator();
+
+        private sealed class Accumulator : IStatisticAccumulator
+        {
+            private readonly List<float> _first = [];
+
+            public object Result => _first;
+
+            public void Add(int part, ReadOnlySpan<float> values) => _first.Add(values[0]);
+        }
+    }
+
+    private sealed class Recorder(Action<QuantizationProgress> report) : IProgress<QuantizationProgress>
+    {
+        public void Report(QuantizationProgress value) => report(value);
     }
 }
