@@ -119,10 +119,34 @@ internal static class TestPaths
 
     public static string SampleModel => Path.Combine(Sample, "model.onnx");
 
+    /// <summary>A new temporary folder, deleted when the test process exits (copies of the repository in it reach 1 GB).</summary>
     public static string NewTempDir()
     {
         var dir = Directory.CreateTempSubdirectory("ptq-test-").FullName;
+        TempDirs.Add(dir);
         return dir;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<string> TempDirs = CleanedAtExit();
+
+    private static System.Collections.Concurrent.ConcurrentBag<string> CleanedAtExit()
+    {
+        var dirs = new System.Collections.Concurrent.ConcurrentBag<string>();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var dir in dirs)
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Read-only fixtures or a file still open: the system's temporary-file cleanup gets it.
+                }
+            }
+        };
+        return dirs;
     }
 }
 
