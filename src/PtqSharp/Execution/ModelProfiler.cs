@@ -29,7 +29,7 @@ internal static class ModelProfiler
     /// </summary>
     public static ModelProfile Profile(ModelProto model, ExecutionSettings settings, Sample sample, int runs, int warmup)
     {
-        var dir = Directory.CreateTempSubdirectory("ptq-profile-");
+        var dir = TempFolders.Create("ptq-profile-");
         try
         {
             var optimizedPath = Path.Combine(dir.FullName, "optimized.onnx");

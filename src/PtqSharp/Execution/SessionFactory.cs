@@ -77,7 +77,7 @@ internal static class SessionFactory
             return new InferenceSession(ExternalData.RelativeTo(model, folders[0]).ToByteArray(), options);
         }
 
-        var dir = Directory.CreateTempSubdirectory("ptq-session-");
+        var dir = TempFolders.Create("ptq-session-");
         try
         {
             var path = Path.Combine(dir.FullName, "model.onnx");
@@ -105,7 +105,7 @@ internal static class SessionFactory
     public static ModelProto Optimize(ModelProto model, GraphOptimization level, bool weights = true)
     {
         var scratch = weights ? ScratchFolder.Current : null;
-        var dir = scratch is null ? Directory.CreateTempSubdirectory("ptq-").FullName : null;
+        var dir = scratch is null ? TempFolders.Create("ptq-optimize-").FullName : null;
         var path = scratch?.NewPath("optimized.onnx") ?? Path.Combine(dir!, "optimized.onnx");
         try
         {

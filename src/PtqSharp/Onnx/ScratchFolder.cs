@@ -32,7 +32,7 @@ internal sealed class ScratchFolder
 
     private ScratchFolder() => _path = new Lazy<string>(() =>
     {
-        var path = Directory.CreateTempSubdirectory("ptq-weights-").FullName;
+        var path = TempFolders.Create("ptq-weights-").FullName;
         Live[path] = 0;
         return path;
     });
