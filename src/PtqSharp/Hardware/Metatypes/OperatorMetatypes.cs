@@ -8,7 +8,7 @@ namespace PtqSharp.Hardware.Metatypes;
 internal static class OperatorMetatypes
 {
     private const string Resource = "PtqSharp.Hardware.Metatypes.operators.json";
-    private static readonly string[] Keys = ["weight", "bias", "channel_axis", "channel_transposed_by", "group_attribute", "bias_correction", "integer_kernels", "float_kernels", "parameter_inputs"];
+    private static readonly string[] Keys = ["weight", "bias", "channel_axis", "channel_transposed_by", "group_attribute", "bias_correction", "integer_kernels", "float_kernels", "parameter_inputs", "output_range"];
     private static readonly string[] WeightKeys = ["input", "output_channel_axis", "input_channel_axis", "transposed_by", "per_channel_rank"];
 
     private static readonly Lazy<IReadOnlyDictionary<string, OperatorMetatype>> Table = new(() =>
@@ -80,9 +80,26 @@ internal static class OperatorMetatypes
                     FloatKernels = r.Strings(e, "float_kernels", $"{at}.float_kernels", "kernel names").ToList(),
                     ParameterInputs = r.Ints(e, "parameter_inputs", $"{at}.parameter_inputs"),
                 };
+                if (e.TryGetProperty("output_range", out var range))
+                {
+                    result[op.Name] = range.ValueKind == JsonValueKind.String && range.GetString() == "parameters"
+                        ? result[op.Name] with { OutputRangeFromParameters = true }
+                        : result[op.Name] with { OutputRange = Range(r, range, $"{at}.output_range") };
+                }
             }
 
             return result;
         }
+    }
+
+    private static (float Min, float Max) Range(JsonRuleReader r, JsonElement e, string key)
+    {
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 2 || e.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number))
+        {
+            return r.Fail<(float, float)>(key, "must be [min, max] (two numbers) or \"parameters\"");
+        }
+
+        float min = e[0].GetSingle(), max = e[1].GetSingle();
+        return float.IsFinite(min) && float.IsFinite(max) && min < max ? (min, max) : r.Fail<(float, float)>(key, $"must have a finite min below max (got [{min}, {max}])");
     }
 }

@@ -19,17 +19,25 @@ internal sealed class RangeEstimationStep : QuantizationStep
 
     public override IEnumerable<StatisticPoint> StatisticPoints(PipelineState state)
     {
-        var points = state.Plan.ActivationTensors.Select(t => new StatisticPoint(t, MinMaxStatistic.Instance));
+        var measured = Measured(state).ToList();
+        var points = measured.Select(t => new StatisticPoint(t, MinMaxStatistic.Instance));
         return state.Options.ActivationRange.TailShare is double share
-            ? points.Concat(state.Plan.ActivationTensors.Select(t => new StatisticPoint(t, new TailStatistic(share))))
+            ? points.Concat(measured.Select(t => new StatisticPoint(t, new TailStatistic(share))))
             : points;
     }
 
+    /// <summary>The range an activation cannot leave because of the op that makes it (Sigmoid's [0, 1]; operators.json's "output_range").</summary>
+    private static (float Min, float Max)? FixedRange(string tensor, PipelineState state) =>
+        state.Index.Producer(tensor) is { } producer ? OperatorMetatypes.For(producer).OutputRangeOf(producer, state.Index) : null;
+
+    /// <summary>The activations whose ranges come from calibration: every one without a fixed range.</summary>
+    private static IEnumerable<string> Measured(PipelineState state) => state.Plan.ActivationTensors.Distinct().Where(t => FixedRange(t, state) is null);
+
     public override void Apply(PipelineState state, StatisticsContainer statistics, StatisticsEngine engine)
     {
-        var ranges = state.Plan.ActivationTensors.Distinct().ToDictionary(t => t, statistics.MinMax);
+        var ranges = Measured(state).ToDictionary(t => t, statistics.MinMax);
         var tails = state.Options.ActivationRange.TailShare is double share
-            ? state.Plan.ActivationTensors.Distinct().ToDictionary(t => t, t => statistics.Get<TensorTails>(new(t, new TailStatistic(share))))
+            ? ranges.Keys.ToDictionary(t => t, t => statistics.Get<TensorTails>(new(t, new TailStatistic(share))))
             : new Dictionary<string, TensorTails>();
         var histograms = new Dictionary<string, Histogram>();
         if (state.Options.ActivationRange.NeedsHistogram)
@@ -91,15 +99,19 @@ internal sealed class RangeEstimationStep : QuantizationStep
 
             var config = QuantizerSelection.Choose(allowed, preset, weights: false, state.Options.ActivationConstraints);
             bool symmetric = config.Mode == QuantizationMode.Symmetric;
-            var observed = group.Tensors.Select(t => ranges[t]).Where(s => s.Count > 0).ToList();
-            bool unsigned = observed.Count > 0 && observed.All(s => s.GlobalMin >= 0f);
+            var fixedRanges = group.Tensors.Select(t => FixedRange(t, state)).OfType<(float Min, float Max)>().ToList();
+            var observed = group.Tensors.Where(ranges.ContainsKey).Select(t => ranges[t]).Where(s => s.Count > 0).ToList();
+            bool unsigned = observed.Count + fixedRanges.Count > 0 && observed.All(s => s.GlobalMin >= 0f) && fixedRanges.All(r => r.Min >= 0f);
             int levels = symmetric && !(unsigned && !config.Signed) ? (1 << (config.Bits - 1)) - 1 : (1 << config.Bits) - 1;
 
-            // Tensors sharing a quantizer get the widest of their estimated ranges.
+            // Tensors sharing a quantizer get the widest of their ranges, estimated or fixed (with the estimator's clipping values).
             float min = 0f, max = 0f;
-            foreach (var t in group.Tensors.Where(t => ranges[t].Count > 0))
+            foreach (var t in group.Tensors)
             {
-                var (lo, hi) = ActivationRange.Estimate(estimator, ranges[t], histograms.GetValueOrDefault(t), tails.GetValueOrDefault(t), symmetric, levels);
+                var (lo, hi) = FixedRange(t, state) is { } range
+                    ? (estimator.ClipMin is double clipLo ? MathF.Max(range.Min, (float)clipLo) : range.Min, estimator.ClipMax is double clipHi ? MathF.Min(range.Max, (float)clipHi) : range.Max)
+                    : ranges[t].Count > 0 ? ActivationRange.Estimate(estimator, ranges[t], histograms.GetValueOrDefault(t), tails.GetValueOrDefault(t), symmetric, levels)
+                    : (0f, 0f);
                 min = Math.Min(min, lo);
                 max = Math.Max(max, hi);
             }
