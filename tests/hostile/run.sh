@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A careless or hostile user's run of the ptq tool, from the shell (Linux): missing, linked, empty and special
-# files, outputs that collide with inputs, resource bombs, malformed data, bad options, weight compression, SIGTERM. Each case prints
+# files, outputs that collide with inputs, resource bombs, malformed data, bad options, weight compression, SIGTERM, SIGKILL. Each case prints
 # ok or BAD (the exit code is not one expected, or a stack trace was printed), its exit code and the first error line.
 # Usage: tests/hostile/run.sh   (builds the tool; works in a temporary folder it prints)
 set -u
@@ -93,5 +93,12 @@ else echo "     (no tmpfs mount here: the no-room case needs root)"; fi
 case_ "json: usage error" "1" $PTQ quantize --json --bogus
 case_ "provider missing" "2" $PTQ inspect m.onnx --provider CUDA
 ( $PTQ quantize --model m.onnx --data cal --mean 72.9 --scale 90 --output sig.onnx --validation $S/validation --method accuracy-aware --metric cosine --max-drop 0 > sig.log 2>&1 & p=$!; sleep 2; kill -TERM $p 2>/dev/null; wait $p; echo "rc=$?" >> sig.log ) ; echo "     SIGTERM after 2 s: $(tail -1 sig.log), $(grep -c cancelled sig.log) cancelled message, $(ls -a | grep -c '^sig\.\(onnx\|fully\|acc\)') outputs written"
+# SIGKILL (the out-of-memory killer) leaves the run's scratch folder; the next run deletes folders of ended processes once an hour old.
+mkdir kill-tmp
+( TMPDIR=$W/kill-tmp $PTQ quantize --model m.onnx --data cal --mean 72.9 --scale 90 --output kill.onnx --validation $S/validation --method accuracy-aware --metric cosine --max-drop 0 > kill.log 2>&1 & p=$!; sleep 2; kill -KILL $p 2>/dev/null; wait $p 2>/dev/null )
+left=$(ls kill-tmp | grep -c '^ptq-'); touch -d '2 hours ago' kill-tmp/ptq-* 2>/dev/null
+TMPDIR=$W/kill-tmp $PTQ $Q --model m.onnx --data cal --output kill2.onnx > /dev/null 2>&1
+echo "     SIGKILL after 2 s: $left temporary folder(s) left; after the next run: $(ls kill-tmp | grep -c '^ptq-')"
+rm -rf kill-tmp
 ls -la $W | grep -E "tmp|ptq" || echo "     no temporary files left in the working folder"
 echo "cases: $n"
