@@ -40,22 +40,6 @@ internal sealed record OperatorMetatype(string OpType)
     /// <summary>Bounds every output of the op lies within, whatever its input (Sigmoid's [0, 1]).</summary>
     public (float Min, float Max)? OutputRange { get; init; }
 
-    /// <summary>Whether the op's constant parameter inputs bound its output (Clip's min and max).</summary>
-    public bool OutputRangeFromParameters { get; init; }
-
-    /// <summary>
-    /// The range the output of <paramref name="node"/> cannot leave: the op's fixed one, or the bounds its
-    /// constant parameter inputs give (both present and constant, min below max); null when not bounded on both sides.
-    /// </summary>
-    public (float Min, float Max)? OutputRangeOf(NodeProto node, GraphIndex index)
-    {
-        if (OutputRange is { } fixedRange) return fixedRange;
-        if (!OutputRangeFromParameters || ParameterInputs.Count != 2 || ParameterInputs.Any(i => i >= node.Input.Count)) return null;
-        var bounds = ParameterInputs.Select(i => index.Initializer(node.Input[i]) is { } t ? TensorData.ToFloats(t) : null).ToList();
-        if (bounds.Any(b => b is not { Length: 1 } || !float.IsFinite(b[0]))) return null;
-        return bounds[0]![0] < bounds[1]![0] ? (bounds[0]![0], bounds[1]![0]) : null;
-    }
-
     /// <summary>The weight's (output, input) channel axes for a weight of <paramref name="rank"/>, after any transposition attribute.</summary>
     public (int Output, int Input) WeightAxes(NodeProto node, int rank)
     {

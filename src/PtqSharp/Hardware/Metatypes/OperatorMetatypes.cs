@@ -82,9 +82,7 @@ internal static class OperatorMetatypes
                 };
                 if (e.TryGetProperty("output_range", out var range))
                 {
-                    result[op.Name] = range.ValueKind == JsonValueKind.String && range.GetString() == "parameters"
-                        ? result[op.Name] with { OutputRangeFromParameters = true }
-                        : result[op.Name] with { OutputRange = Range(r, range, $"{at}.output_range") };
+                    result[op.Name] = result[op.Name] with { OutputRange = Range(r, range, $"{at}.output_range") };
                 }
             }
 
@@ -96,7 +94,7 @@ internal static class OperatorMetatypes
     {
         if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 2 || e.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number))
         {
-            return r.Fail<(float, float)>(key, "must be [min, max] (two numbers) or \"parameters\"");
+            return r.Fail<(float, float)>(key, "must be [min, max] (two numbers)");
         }
 
         float min = e[0].GetSingle(), max = e[1].GetSingle();

@@ -28,7 +28,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
 
     /// <summary>The range an activation cannot leave because of the op that makes it (Sigmoid's [0, 1]; operators.json's "output_range").</summary>
     private static (float Min, float Max)? FixedRange(string tensor, PipelineState state) =>
-        state.Index.Producer(tensor) is { } producer ? OperatorMetatypes.For(producer).OutputRangeOf(producer, state.Index) : null;
+        state.Index.Producer(tensor) is { } producer ? OperatorMetatypes.For(producer).OutputRange : null;
 
     /// <summary>The activations whose ranges come from calibration: every one without a fixed range.</summary>
     private static IEnumerable<string> Measured(PipelineState state) => state.Plan.ActivationTensors.Distinct().Where(t => FixedRange(t, state) is null);
