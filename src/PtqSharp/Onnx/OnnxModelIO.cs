@@ -80,14 +80,7 @@ internal static class OnnxModelIO
     {
         if (!externalData && !NeedsExternalData(model))
         {
-            var whole = model;
-            if (model.Graph.Initializer.Any(ExternalData.IsExternal))
-            {
-                whole = model.Clone(); // tensors share their bytes with the model; only the external ones are read
-                ExternalData.Inline(whole);
-            }
-
-            AtomicFile.Write(path, whole.WriteTo);
+            AtomicFile.Write(path, WithWeightsInline(model).WriteTo);
             return;
         }
 
@@ -183,9 +176,15 @@ internal static class OnnxModelIO
             ThrowHelper.Throw($"The model holds {ByteSize.Format(SizeOf(model))}, more than one protobuf can: save it with external data and load it from its path.");
         }
 
-        if (!model.Graph.Initializer.Any(ExternalData.IsExternal)) return model.ToByteArray();
-        var whole = model.Clone();
+        return WithWeightsInline(model).ToByteArray();
+    }
+
+    /// <summary>The model itself when it holds all its weights, else a copy with its external tensors read inline.</summary>
+    private static ModelProto WithWeightsInline(ModelProto model)
+    {
+        if (!model.Graph.Initializer.Any(ExternalData.IsExternal)) return model;
+        var whole = model.Clone(); // tensors share their bytes with the model; only the external ones are read
         ExternalData.Inline(whole);
-        return whole.ToByteArray();
+        return whole;
     }
 }
