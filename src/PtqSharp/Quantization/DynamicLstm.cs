@@ -18,9 +18,13 @@ internal static class DynamicLstm
     public static int Eligible(ModelProto model)
     {
         var index = new GraphIndex(model.Graph);
-        return model.Graph.Node.Count(n => n.OpType == "LSTM" && n.Domain is "" or "ai.onnx" && n.Input.Count >= 3
-            && Weight(index, n.Input[1]) is not null && Weight(index, n.Input[2]) is not null);
+        return model.Graph.Node.Count(n => Weights(index, n) is not null);
     }
+
+    /// <summary>An LSTM's W and R when it can be rewritten (a default-domain LSTM whose W and R are constants only it reads), else null.</summary>
+    private static (TensorProto W, TensorProto R)? Weights(GraphIndex index, NodeProto node) =>
+        node.OpType == "LSTM" && node.Domain is "" or "ai.onnx" && node.Input.Count >= 3
+        && Weight(index, node.Input[1]) is { } w && Weight(index, node.Input[2]) is { } r ? (w, r) : null;
 
     /// <summary>Rewrites every eligible LSTM of <paramref name="model"/> in place; returns how many.</summary>
     public static int Apply(ModelProto model)
@@ -28,9 +32,9 @@ internal static class DynamicLstm
         var graph = model.Graph;
         var index = new GraphIndex(graph);
         var replaced = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var lstm in graph.Node.Where(n => n.OpType == "LSTM" && n.Domain is "" or "ai.onnx").ToList())
+        foreach (var lstm in graph.Node.ToList())
         {
-            if (lstm.Input.Count < 3 || Weight(index, lstm.Input[1]) is not { } w || Weight(index, lstm.Input[2]) is not { } r) continue;
+            if (Weights(index, lstm) is not var (w, r)) continue;
             var names = new UniqueNames(graph);
             var (wq, ws, wz) = Quantize(w, names, lstm.Input[1]);
             var (rq, rs, rz) = Quantize(r, names, lstm.Input[2]);
