@@ -35,15 +35,7 @@ internal static class TempFolders
                 var parts = Path.GetFileName(dir).Split('-');
                 if (parts.Length < 3 || !int.TryParse(parts[^2], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
                 if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < minAge) continue;
-                try
-                {
-                    Directory.Delete(dir, recursive: true);
-                    deleted++;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Another user's, or still open: not ours to force.
-                }
+                if (TryDelete(dir)) deleted++;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -51,6 +43,20 @@ internal static class TempFolders
         }
 
         return deleted;
+    }
+
+    /// <summary>Deletes a folder and what it holds; false when it cannot now (another user's, or a file still open, as a session's on Windows), which is left to the system's temporary-file cleanup.</summary>
+    public static bool TryDelete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static bool IsRunning(int pid)

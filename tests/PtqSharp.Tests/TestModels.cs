@@ -134,17 +134,7 @@ internal static class TestPaths
         var dirs = new System.Collections.Concurrent.ConcurrentBag<string>();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            foreach (var dir in dirs)
-            {
-                try
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Read-only fixtures or a file still open: the system's temporary-file cleanup gets it.
-                }
-            }
+            foreach (var dir in dirs) TempFolders.TryDelete(dir);
         };
         return dirs;
     }

@@ -87,7 +87,7 @@ internal static class SessionFactory
         finally
         {
             // The session has read or mapped the weights; on Linux and macOS a mapped file outlives its name.
-            try { dir.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            TempFolders.TryDelete(dir.FullName);
         }
     }
 

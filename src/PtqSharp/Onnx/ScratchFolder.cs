@@ -27,7 +27,7 @@ internal sealed class ScratchFolder
 
     static ScratchFolder() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     {
-        foreach (var path in Live.Keys) TryDelete(path);
+        foreach (var path in Live.Keys) TempFolders.TryDelete(path);
     };
 
     private ScratchFolder() => _path = new Lazy<string>(() =>
@@ -101,23 +101,8 @@ internal sealed class ScratchFolder
     private void Delete()
     {
         if (!_path.IsValueCreated) return;
-        TryDelete(_path.Value);
+        TempFolders.TryDelete(_path.Value);
         Live.TryRemove(_path.Value, out _);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Still open (a session on Windows): the system's temporary-file cleanup gets it.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 
     /// <summary>Ends the call's use of the folder: deletes it unless a result was handed it.</summary>
