@@ -119,10 +119,13 @@ internal static class TestPaths
 
     public static string SampleModel => Path.Combine(Sample, "model.onnx");
 
-    /// <summary>A new temporary folder, deleted when the test process exits (copies of the repository in it reach 1 GB).</summary>
+    /// <summary>
+    /// A new temporary folder (copies of the repository in it reach 1 GB), deleted when the test process exits; what a
+    /// test host killed before its exit handlers finished leaves, a later run's first folder sweeps (<see cref="TempFolders"/>).
+    /// </summary>
     public static string NewTempDir()
     {
-        var dir = Directory.CreateTempSubdirectory("ptq-test-").FullName;
+        var dir = TempFolders.Create("ptq-test-").FullName;
         TempDirs.Add(dir);
         return dir;
     }
