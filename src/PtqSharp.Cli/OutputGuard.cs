@@ -1,3 +1,6 @@
+using PtqSharp.Onnx;
+using Spectre.Console;
+
 namespace PtqSharp.Cli;
 
 /// <summary>
@@ -9,6 +12,19 @@ namespace PtqSharp.Cli;
 /// </summary>
 internal static class OutputGuard
 {
+    /// <summary>
+    /// The external data file beside an ONNX output, to check with the outputs whether or not --external-data was given:
+    /// a model over 2 GB gets one either way.
+    /// </summary>
+    public static (string What, string Path) ExternalDataFileOf(string outputPath) => ("the external data file", OnnxModelIO.DataFilePath(outputPath));
+
+    /// <summary>After saving: says where the weights of a model over 2 GB went when --external-data was not given.</summary>
+    public static void NoteExternalData(OnnxModel saved, string outputPath, bool asked)
+    {
+        if (asked || !saved.RequiresExternalData) return;
+        Terminal.Note($"The model is over 2 GB, more than one ONNX file holds: its weights are in [bold]{Markup.Escape(OnnxModelIO.DataFilePath(outputPath))}[/], which must stay beside it.");
+    }
+
     /// <param name="outputs">Each file to be written, with the option or rule that named it.</param>
     /// <param name="inputs">Each file or folder read, with its option; null paths are skipped.</param>
     public static void Check(IEnumerable<(string What, string Path)> outputs, IEnumerable<(string What, string? Path)> inputs)

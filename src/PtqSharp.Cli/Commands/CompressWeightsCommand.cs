@@ -59,8 +59,7 @@ internal static class CompressWeightsCommand
                 IgnoredScope = settings.Quantization.IgnoredScope,
             };
             bool external = r.GetValue(externalData);
-            // Models over 2 GB get external data even without --external-data, so its file is checked either way.
-            List<(string, string)> outputs = [("--output", outputPath), ("the external data file", OnnxModelIO.DataFilePath(outputPath))];
+            List<(string, string)> outputs = [("--output", outputPath), OutputGuard.ExternalDataFileOf(outputPath)];
             OutputGuard.Check(outputs, [("the --model", modelPath), ("the --data folder", settings.Data)]);
             var source = OnnxModel.Load(modelPath);
             // The model's own external data files are known once it is read.
@@ -69,7 +68,7 @@ internal static class CompressWeightsCommand
             Terminal.Note($"Compressing the weights of [bold]{Markup.Escape(modelPath)}[/] ({modeName}, group {options.GroupSize}{(data is null ? ", data-free" : $", activations from {Math.Min(options.SubsetSize, data.Count)} samples")})");
             var result = SpectreProgress.Run(p => WeightCompressor.Compress(source, data, options, p, CommandRunner.Cancellation));
             result.Save(outputPath, external);
-            if (!external && result.Model.RequiresExternalData) QuantizeCommand.ExternalDataNote(outputPath);
+            OutputGuard.NoteExternalData(result.Model, outputPath, asked: external);
             Print(result.Report, outputPath);
             Terminal.Result(new CompressWeightsResult(outputPath, result.Report));
             return ExitCodes.Success;

@@ -66,18 +66,13 @@ internal static class QuantizeCommand
         };
     }
 
-    /// <summary>Says where the weights of a model too large for one file went.</summary>
-    internal static void ExternalDataNote(string outputPath) =>
-        Terminal.Note($"The model is over 2 GB, more than one ONNX file holds: its weights are in [bold]{Markup.Escape(OnnxModelIO.DataFilePath(outputPath))}[/], which must stay beside it.");
-
     private static int Run(QuantizeSettings s, string? configPath, string? htmlPath, bool externalData)
     {
         string modelPath = s.Model ?? throw new PtqException("No model: give --model, or model.model in the --config file.");
         string dataPath = s.Data ?? throw new PtqException("No calibration data: give --data, or engine.data_source in the --config file.");
         string outputPath = s.Output ?? throw new PtqException("No output path: give --output, or model.output in the --config file.");
         var outputs = new List<(string, string)> { ("--output", outputPath) };
-        // Models over 2 GB get external data even without --external-data, so its file is checked either way.
-        if (!s.AccuracyAware) outputs.Add(("the external data file", OnnxModelIO.DataFilePath(outputPath)));
+        if (!s.AccuracyAware) outputs.Add(OutputGuard.ExternalDataFileOf(outputPath));
         if (s.AccuracyAware) outputs.AddRange(AccuracyControlResult.PathsFor(outputPath, externalData: true).Skip(1).Select(p => ("the accuracy-aware companion file", p)));
         if (s.LayerReport) outputs.Add(("the --report CSV", LayerReportPrinter.CsvPathBeside(outputPath)));
         if (htmlPath is not null) outputs.Add(("--html", htmlPath));
@@ -122,7 +117,7 @@ internal static class QuantizeCommand
         Terminal.Note($"Quantizing [bold]{Markup.Escape(modelPath)}[/] with {Math.Min(options.SubsetSize, dataset.Count)} of {dataset.Count} samples from [bold]{Markup.Escape(dataPath)}[/]");
         var result = SpectreProgress.Run(p => Quantizer.Quantize(source, dataset, options, p, CommandRunner.Cancellation));
         result.Save(outputPath, externalData);
-        if (!externalData && result.Model.RequiresExternalData) ExternalDataNote(outputPath);
+        OutputGuard.NoteExternalData(result.Model, outputPath, asked: externalData);
 
         (double Fp32, double Int8)? accuracy = null;
         if (validationSet is not null)
