@@ -52,7 +52,7 @@ internal static class TensorData
     }
 
     /// <summary>The tensor's raw bytes, read from its external data file when it has one.</summary>
-    private static ReadOnlySpan<byte> Raw(TensorProto t) => ExternalData.IsExternal(t) ? ExternalData.Read(t) : t.RawData.Span;
+    public static ReadOnlySpan<byte> Raw(TensorProto t) => ExternalData.IsExternal(t) ? ExternalData.Read(t) : t.RawData.Span;
 
     /// <summary>Reads a floating-point tensor (float, float16 or double) as float32.</summary>
     public static float[] ToFloats(TensorProto t)

@@ -30,7 +30,7 @@ public class ExternalDataCommandTests
         var loaded = OnnxModelIO.Load(path, out var files);
         Assert.Equal([Path.GetFullPath(path + ".data")], files);
         Assert.Contains(loaded.Graph.Initializer, ExternalData.IsExternal); // weights stay on disk until read
-        static byte[] Bytes(global::Onnx.TensorProto t) => ExternalData.IsExternal(t) ? ExternalData.Read(t) : t.RawData.ToByteArray();
+        static byte[] Bytes(global::Onnx.TensorProto t) => TensorData.Raw(t).ToArray();
         Assert.Equal(original.Graph.Initializer.Select(Bytes), loaded.Graph.Initializer.Select(Bytes));
 
         // ONNX Runtime reads it from its path, finding the data file beside it.

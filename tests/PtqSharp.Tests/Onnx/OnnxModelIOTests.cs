@@ -131,7 +131,7 @@ public class OnnxModelIOTests
         OnnxModelIO.Save(model, external, externalData: true);
         Assert.True(File.Exists(external + ".data"));
 
-        static byte[] Bytes(global::Onnx.TensorProto t) => ExternalData.IsExternal(t) ? ExternalData.Read(t) : t.RawData.ToByteArray();
+        static byte[] Bytes(global::Onnx.TensorProto t) => TensorData.Raw(t).ToArray();
         var expected = model.Graph.Initializer.Select(Bytes).ToList();
         Assert.Equal(expected, OnnxModelIO.Load(inline).Graph.Initializer.Select(Bytes));
         Assert.Equal(expected, OnnxModelIO.Load(external).Graph.Initializer.Select(Bytes));
