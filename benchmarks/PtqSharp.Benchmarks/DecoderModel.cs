@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using Google.Protobuf;
 using Onnx;
+using PtqSharp.Data;
+using PtqSharp.Onnx;
 
 namespace PtqSharp.Benchmarks;
 
@@ -43,7 +44,7 @@ internal static class DecoderModel
         // A random float weight of the given shape, uniform with standard deviation 0.02 (GPT's initialisation), streamed to the data file.
         string Weight(string name, params long[] dims)
         {
-            long offset = PtqSharp.Onnx.ExternalData.AlignedOffset(data.Position), count = dims.Aggregate(1L, (a, d) => a * d);
+            long offset = ExternalData.AlignedOffset(data.Position), count = dims.Aggregate(1L, (a, d) => a * d);
             data.Write(new byte[offset - data.Position]);
             var random = new Random(seed * 1000 + tensorIndex++);
             float bound = 0.02f * MathF.Sqrt(3f);
@@ -56,28 +57,22 @@ internal static class DecoderModel
                 left -= n;
             }
 
-            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, DataLocation = TensorProto.Types.DataLocation.External };
+            var t = new TensorProto { Name = name, DataType = TensorData.Float };
             t.Dims.Add(dims);
-            t.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = dataName });
-            t.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(CultureInfo.InvariantCulture) });
-            t.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = (count * 4).ToString(CultureInfo.InvariantCulture) });
+            ExternalData.Point(t, dataName, offset, count * 4);
             graph.Initializer.Add(t);
             return name;
         }
 
         string Constant(string name, float[] values, params long[] dims)
         {
-            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) };
-            t.Dims.Add(dims);
-            graph.Initializer.Add(t);
+            graph.Initializer.Add(TensorData.FromFloats(name, dims, values));
             return name;
         }
 
         string Shape(string name, params long[] values)
         {
-            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) };
-            t.Dims.Add(values.Length);
-            graph.Initializer.Add(t);
+            graph.Initializer.Add(TensorData.Create<long>(name, [values.Length], values, TensorData.Int64));
             return name;
         }
 
@@ -158,13 +153,7 @@ internal static class DecoderModel
         for (int i = 0; i < count; i++)
         {
             var ids = Enumerable.Range(0, shape.Sequence).Select(_ => (long)random.Next(shape.Vocab)).ToArray();
-            var header = $"{{'descr': '<i8', 'fortran_order': False, 'shape': (1, {shape.Sequence}), }}";
-            header = header.PadRight((header.Length + 11 + 63) / 64 * 64 - 11) + "\n"; // magic, version and length make the header 64-aligned
-            using var file = File.Create(Path.Combine(folder, $"tokens{i:D3}.npy"));
-            file.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-            file.Write(BitConverter.GetBytes((ushort)header.Length));
-            file.Write(System.Text.Encoding.ASCII.GetBytes(header));
-            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(ids.AsSpan()));
+            NpyWriter.Write(Path.Combine(folder, $"tokens{i:D3}.npy"), new SampleTensor(ids, [1, shape.Sequence]));
         }
 
         return folder;

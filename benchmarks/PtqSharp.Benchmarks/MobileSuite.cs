@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
 using PtqSharp.AccuracyControl;
+using PtqSharp.Benchmarks;
 using PtqSharp.Data;
 using PtqSharp.Evaluation;
 using PtqSharp.Execution;
@@ -277,7 +278,7 @@ internal static class MobileSuite
             else
             {
                 calibration = Directory.CreateDirectory(Path.Combine(anchor, job.Name + "-calibration")).FullName;
-                for (int i = 0; i < job.Calibration.Count; i++) WriteNpy(Path.Combine(calibration, $"{i:0000}.npy"), job.Calibration.Get(i).Inputs.Values.Single());
+                for (int i = 0; i < job.Calibration.Count; i++) NpyWriter.Write(Path.Combine(calibration, $"{i:0000}.npy"), job.Calibration.Get(i).Inputs.Values.Single());
             }
 
             using var session = new ModelSession(OnnxModel.Load(job.Model).Proto);
@@ -287,23 +288,6 @@ internal static class MobileSuite
             }));
             Console.WriteLine($"anchor job {job.Name}: {calibration}");
         }
-    }
-
-    private static void WriteNpy(string path, SampleTensor t)
-    {
-        var (descr, bytes) = t.Data switch
-        {
-            float[] floats => ("<f4", System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()).ToArray()),
-            long[] l => ("<i8", System.Runtime.InteropServices.MemoryMarshal.AsBytes(l.AsSpan()).ToArray()),
-            _ => throw new InvalidOperationException("float or int64 samples only"),
-        };
-        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({string.Join(", ", t.Shape)}{(t.Shape.Length == 1 ? "," : "")}), }}";
-        header = header.PadRight(((10 + header.Length + 1 + 63) / 64 * 64) - 10 - 1) + "\n";
-        using var f = File.Create(path);
-        f.Write([0x93, .. "NUMPY"u8, 1, 0]);
-        f.Write(BitConverter.GetBytes((ushort)header.Length));
-        f.Write(System.Text.Encoding.ASCII.GetBytes(header));
-        f.Write(bytes);
     }
 
     /// <summary>Fashion-MNIST as the torchvision exports saw it: 8x nearest upscale to 224, grey to RGB, ImageNet normalisation.</summary>
