@@ -72,7 +72,7 @@ internal static class SummaryPrinter
         };
         var first = latency.Regions.Count == 0 ? string.Empty : $"; fully quantized {latency.FullyQuantizedRatio:0.00}x";
         table.AddRow($"Latency ({Markup.Escape(threads)})", $"FP32 {latency.FinalFp32Ms:0.00} ms, INT8 {latency.FinalMs:0.00} ms: {verdict}{first}");
-        table.AddRow("[grey]latency measured[/]", Markup.Escape($"median of {latency.Runs} runs interleaved with FP32 on one calibration sample, margin {latency.Margin:P0}; {latency.VariantsTimed} INT8 variant(s) timed, ops profiled with ONNX Runtime's profiler"));
+        table.AddRow("[grey]latency measured[/]", Markup.Escape($"median of {latency.RunsMeasured} interleaved with FP32 on one calibration sample, margin {latency.Margin:P0}; {latency.VariantsTimed} INT8 variant(s) timed, ops profiled with ONNX Runtime's profiler"));
         if (latency.Regions.Count == 0) return;
         table.AddRow("Kept in float for speed", Markup.Escape($"{latency.OpsInFloat} ops in {latency.Regions.Count} region(s)"));
         foreach (var r in latency.Regions.Take(5))

@@ -17,7 +17,7 @@ public sealed class NotFasterException : PtqException
 
     private static string MessageFor(LatencyReport latency) =>
         $"No INT8 model was faster than FP32 on this machine at {(latency.Threads == 0 ? "all cores" : $"{latency.Threads} thread(s)")}: " +
-        $"the fully quantized model took {latency.FullyQuantizedMs:0.###} ms against FP32's {latency.Fp32Ms:0.###} ms (median of {latency.Runs} interleaved runs), " +
+        $"the fully quantized model took {latency.FullyQuantizedMs:0.###} ms against FP32's {latency.Fp32Ms:0.###} ms (median of {latency.RunsMeasured}, interleaved), " +
         $"and keeping the slowest ops in float did not close the gap ({latency.VariantsTimed} variants timed). Nothing was written. " +
         "Quantize anyway with latency-aware quantization off (--latency-aware false), try the thread count you deploy with (--threads), " +
         "or write the model with every op in float (--allow-float-model).";

@@ -39,7 +39,7 @@ public sealed class HtmlReport
         if (report.Latency is { } latency)
         {
             Section("Latency, FP32 vs INT8");
-            Paragraph($"Median of {latency.Runs} runs interleaved with FP32 on one calibration sample, {(latency.Threads == 0 ? $"all {latency.Cores} cores" : $"{latency.Threads} of {latency.Cores} cores")}, margin {latency.Margin:P0}: the written model runs at {latency.Ratio:0.00}x of FP32 ({Kebab(latency.Outcome)}).");
+            Paragraph($"Median of {latency.RunsMeasured} interleaved with FP32 on one calibration sample, {(latency.Threads == 0 ? $"all {latency.Cores} cores" : $"{latency.Threads} of {latency.Cores} cores")}, margin {latency.Margin:P0}: the written model runs at {latency.Ratio:0.00}x of FP32 ({Kebab(latency.Outcome)}).");
             _body.Append(Bars(
             [
                 ("FP32", latency.FinalFp32Ms, SvgCharts.Float),

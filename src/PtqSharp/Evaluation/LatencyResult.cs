@@ -13,6 +13,9 @@ public sealed record LatencyResult(long SizeBytes, int BatchSize, int Threads, i
     /// <summary>Inferences in flight at once (1 unless <see cref="BenchmarkOptions.Concurrency"/> was set).</summary>
     public int Concurrency { get; init; } = 1;
 
+    /// <summary>Fresh sets of sessions the runs were spread over (1 unless a comparison of small models asked for a minimum time; see <c>LatencyBenchmark</c>).</summary>
+    public int SessionSets { get; init; } = 1;
+
     /// <summary>Throughput: samples per second at the median latency with <see cref="Concurrency"/> inferences in flight; a median, so one slow run cannot move it.</summary>
     public double SamplesPerSecond => BatchSize * Concurrency * 1000.0 / MedianMs;
 }

@@ -16,6 +16,12 @@ public sealed record LatencyReport
     /// <summary>Timed runs per model in each comparison, after warm-up.</summary>
     public required int Runs { get; init; }
 
+    /// <summary>Fresh sets of sessions each comparison's runs were spread over: more than one on small models, where one session's place in memory can move its speed.</summary>
+    public int SessionSets { get; init; } = 1;
+
+    /// <summary>The runs behind each median, as reports print them: "738 runs over 5 fresh session sets".</summary>
+    public string RunsMeasured => SessionSets > 1 ? $"{Runs} runs over {SessionSets} fresh session sets" : $"{Runs} runs";
+
     /// <summary>The relative margin within which two medians count as equal.</summary>
     public required double Margin { get; init; }
 

@@ -54,6 +54,23 @@ public class LatencyBenchmarkTests
     }
 
     [Fact]
+    public void A_minimum_time_on_a_tiny_model_is_spread_over_fresh_session_sets()
+    {
+        var small = new GraphBuilder().Input("x", 1, 3, 4, 4).Output("y", 1, 3, 4, 4);
+        small.Node("Relu", "relu", ["x"], ["y"]);
+        var options = new BenchmarkOptions { Runs = 5, Warmup = 1, Threads = 1 };
+
+        // A Relu on 48 values runs in microseconds: 300 ms asks for far more rounds than 5, so they go to the most sets.
+        var spread = LatencyBenchmark.Compare([small.Build(), small.Build()], options, minMilliseconds: 300);
+        Assert.All(spread, r => Assert.Equal(LatencyBenchmark.MaxSessionSets, r.SessionSets));
+        Assert.All(spread, r => Assert.True(r.Runs >= LatencyBenchmark.MaxSessionSets * options.Runs, $"{r.Runs} runs"));
+
+        // Without a minimum time the runs asked for are all there is, on one set of sessions.
+        var plain = LatencyBenchmark.Compare([small.Build(), small.Build()], options);
+        Assert.All(plain, r => Assert.Equal((1, 5), (r.SessionSets, r.Runs)));
+    }
+
+    [Fact]
     public void A_second_dynamic_dimension_needs_a_shape_and_the_error_says_how()
     {
         var b = new GraphBuilder().Input("tokens", -1, -1).Output("y", -1, -1);

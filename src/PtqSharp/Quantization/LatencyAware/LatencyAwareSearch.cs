@@ -34,7 +34,7 @@ internal static class LatencyAwareSearch
         var clock = Stopwatch.StartNew();
         var plan = calibrated.FullPlan;
         string threads = probe.Threads == 0 ? "all cores" : $"{probe.Threads} thread{(probe.Threads == 1 ? "" : "s")}";
-        int runs = options.Runs;
+        int runs = options.Runs, sets = 1;
         var variants = new HashSet<ModelProto>(ReferenceEqualityComparer.Instance);
 
         IReadOnlyList<LatencyResult> Time(string stage, params ModelProto[] models)
@@ -44,6 +44,7 @@ internal static class LatencyAwareSearch
             variants.UnionWith(models.Skip(1));
             var results = probe.Time(models);
             runs = results[0].Runs;
+            sets = results[0].SessionSets;
             return results;
         }
 
@@ -134,6 +135,7 @@ internal static class LatencyAwareSearch
             Threads = probe.Threads,
             Cores = Environment.ProcessorCount,
             Runs = runs,
+            SessionSets = sets,
             Margin = options.Margin,
             Fp32Ms = fp32Ms,
             FullyQuantizedMs = fullMs,
