@@ -14,7 +14,7 @@ internal static class SummaryPrinter
         var preset = DataSources.Name(report.Preset) + (report.EffectivePreset != report.Preset ? $" (as {DataSources.Name(report.EffectivePreset)} on {report.TargetDevice})" : "");
         table.AddRow("Target device / preset", Markup.Escape($"{report.TargetDevice} / {preset}, overflow fix {DataSources.Name(report.OverflowFix)}"));
         table.AddRow("Precision", Markup.Escape(report.Precision.ToString()));
-        table.AddRow("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))}); {report.BiasesCorrected} biases corrected");
+        table.AddRow("Ops quantized", $"{report.QuantizedOps} of {report.QuantizableOps} ({string.Join(", ", report.OpTypes.Select(o => $"{o.OpType} {o.Quantized}/{o.Total}"))}); {report.BiasesCorrected} biases corrected{(report.GptqRounded.Count > 0 ? $"; {report.GptqRounded.Count} first layer(s) rounded by GPTQ" : "")}");
         if (report.Rewrites.Count > 0)
         {
             table.AddRow("Graph rewrites", Markup.Escape(string.Join("; ", report.Rewrites.Select(r => $"{r.Rewrite}: {r.Count}"))));

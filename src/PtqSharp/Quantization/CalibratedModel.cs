@@ -99,6 +99,9 @@ internal sealed class CalibratedModel
     /// <summary>Whether bias correction corrected this op's bias for the preset.</summary>
     public bool IsBiasCorrected(QuantizationPreset preset, NodeProto op) => Parameters(preset).Biases.ContainsKey(op);
 
+    /// <summary>Whether GPTQ chose the op's weight codes (see <see cref="Steps.GptqRoundingStep"/>).</summary>
+    public bool IsGptqRounded(QuantizationPreset preset, NodeProto op) => Parameters(preset).Weights.TryGetValue(op, out var p) && p.Codes is not null;
+
     private PresetParameters Parameters(QuantizationPreset preset) =>
         _parameters.TryGetValue(preset, out var p) ? p : throw new InvalidOperationException($"The {preset} preset was not calibrated.");
 }

@@ -37,6 +37,12 @@ public sealed record QuantizationOptions
     /// <summary>Where 8-bit weights are narrowed to 7 bits (on devices whose rules allow it).</summary>
     public OverflowFix OverflowFix { get; init; } = OverflowFix.FirstLayer;
 
+    /// <summary>
+    /// Round the weights the overflow fix narrows in the first layers by GPTQ (the layer's output error on the
+    /// calibration data) instead of to nearest (on by default): it recovers what the lost bit costs.
+    /// </summary>
+    public bool FirstLayerGptq { get; init; } = true;
+
     /// <summary>What activation quantizers must be (POT's activations section: bits, mode, granularity); the preset picks among what the device allows that fits.</summary>
     public QuantizerConstraints ActivationConstraints { get; init; } = QuantizerConstraints.None;
 

@@ -125,6 +125,7 @@ public static class Quantizer
             ActivationQuantizers = plan.Groups.Sum(g => g.Tensors.Count),
             Rewrites = calibrated.Rewrites,
             BiasesCorrected = plan.Ops.Count(o => calibrated.IsBiasCorrected(preset, o.Node)),
+            GptqRounded = plan.Ops.Where(o => calibrated.IsGptqRounded(preset, o.Node)).Select(o => o.Node.Name).ToList(),
             SizeBefore = OnnxModelIO.SizeOf(original),
             SizeAfter = OnnxModelIO.SizeOf(quantized),
             CalibrationSamples = calibrated.Split.Calibration,

@@ -6,6 +6,13 @@ internal static class WeightQuantizer
     public static T[] Quantize<T>(ReadOnlySpan<float> values, IReadOnlyList<long> shape, QuantizationParameters p, Func<int, T> cast)
     {
         var result = new T[values.Length];
+        if (p.Codes is { } codes)
+        {
+            if (codes.Length != values.Length) throw new InvalidOperationException($"{codes.Length} chosen codes for a weight of {values.Length} values.");
+            for (int i = 0; i < codes.Length; i++) result[i] = cast(codes[i]);
+            return result;
+        }
+
         long inner = 1;
         int channels = 1;
         if (p.Axis is int axis)

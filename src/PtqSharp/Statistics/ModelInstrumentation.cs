@@ -26,12 +26,22 @@ internal sealed class ModelInstrumentation
 
     private string Name(string stem) => $"__ptq_{_next++}_{stem}";
 
-    /// <summary>Adds a node with one output and returns the output's name.</summary>
-    public string Node(string opType, IEnumerable<string> inputs, string stem)
+    /// <summary>Adds a node with one output (and the attributes <paramref name="attributes"/> sets) and returns the output's name.</summary>
+    public string Node(string opType, IEnumerable<string> inputs, string stem, Action<NodeProto>? attributes = null)
     {
         var output = Name(stem);
-        Model.Graph.Node.Add(new NodeProto { OpType = opType, Name = output, Input = { inputs }, Output = { output } });
+        var node = new NodeProto { OpType = opType, Name = output, Input = { inputs }, Output = { output } };
+        attributes?.Invoke(node);
+        Model.Graph.Node.Add(node);
         return output;
+    }
+
+    /// <summary>A float constant of shape <paramref name="dims"/>, e.g. a kernel.</summary>
+    public string Constant(string stem, long[] dims, float[] values)
+    {
+        var name = Name(stem);
+        Model.Graph.Initializer.Add(TensorData.FromFloats(name, dims, values));
+        return name;
     }
 
     /// <summary>An int64 constant, e.g. a shape for Reshape.</summary>

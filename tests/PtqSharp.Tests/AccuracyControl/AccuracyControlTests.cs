@@ -14,7 +14,8 @@ public class AccuracyControlTests
     private static readonly OnnxModel Model = OnnxModel.Load(TestPaths.SampleModel);
     private static readonly Dataset Calibration = ImageFolderDataset.Unlabeled(Path.Combine(TestPaths.Sample, "calibration"), Preprocessing);
     private static readonly LabeledDataset Validation = ImageFolderDataset.ByClassFolder(Path.Combine(TestPaths.Sample, "validation"), Preprocessing);
-    private static readonly QuantizationOptions Quantization = new() { SubsetSize = 100, HoldOutSize = 20, LatencyAware = Structural.LatencyOff };
+    // GPTQ rounding of the 7-bit stem takes the classifier to a cosine of 0.99995, too little drop to control: the tests round to nearest.
+    private static readonly QuantizationOptions Quantization = new() { SubsetSize = 100, HoldOutSize = 20, LatencyAware = Structural.LatencyOff, FirstLayerGptq = false };
 
     private static double MeanCosine(OnnxModel model) =>
         ModelComparison.Agreement(Model, model, Validation, Enumerable.Range(0, Validation.Count).ToList()).MeanCosine;

@@ -26,7 +26,8 @@ public class AccuracyAwareCommandTests
     [Fact]
     public void Meets_the_bound_and_writes_the_model_the_fully_quantized_model_and_both_reports()
     {
-        var r = Run("--validation", Validation, "--metric", "cosine", "--max-drop", "0.0001", "--ranking-subset-size", "100");
+        // Rounded to nearest, the 7-bit stem leaves a drop above the bound (GPTQ rounding takes the classifier to 0.99995).
+        var r = Run("--validation", Validation, "--metric", "cosine", "--max-drop", "0.0001", "--ranking-subset-size", "100", "--first-layer-gptq", "false");
         Assert.True(r.Code == 0, r.Output);
         Assert.Contains("within the bound", r.Output);
         Assert.Contains("Default Quantization", r.Output);

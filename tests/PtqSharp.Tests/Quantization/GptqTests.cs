@@ -69,7 +69,7 @@ public class GptqTests
         var x = Inputs(tokens, k, r);
         var h = Hessian(x, tokens, k);
         var w = Enumerable.Range(0, k * n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
-        (float, int) Parameters(ReadOnlySpan<float> group, int firstRow) => BlockQuantizer.Quantize(group, bits, symmetric: false, new int[group.Length], default);
+        (float, int) Parameters(ReadOnlySpan<float> group, int firstRow, int column) => BlockQuantizer.Quantize(group, bits, symmetric: false, new int[group.Length], default);
 
         // Rounding to nearest: each group's own codes.
         var nearest = new float[w.Length];
@@ -87,7 +87,7 @@ public class GptqTests
 
         var u = Gptq.InverseCholeskyUpper(h, k, out var dead)!;
         var gptqCodes = new byte[k * n];
-        var (scales, zeros) = Gptq.Round((float[])w.Clone(), k, n, u, dead, block, bits, Parameters, gptqCodes);
+        var (scales, zeros) = Gptq.Round((float[])w.Clone(), k, n, u, dead, block, (1 << bits) - 1, Parameters, gptqCodes);
         var gptq = new float[w.Length];
         for (int row = 0; row < k; row++)
         {

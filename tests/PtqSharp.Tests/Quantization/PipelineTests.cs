@@ -14,10 +14,11 @@ public class PipelineTests
     [Fact]
     public void Default_quantization_is_a_list_of_stages_of_steps()
     {
-        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation + fast bias correction"], Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff }));
-        Assert.Equal(["SmoothQuant", "quantizer placement", "range estimation + bias correction"],
+        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation + first-layer GPTQ rounding + fast bias correction"], Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff }));
+        Assert.Equal(["SmoothQuant", "quantizer placement", "range estimation + first-layer GPTQ rounding + bias correction"],
             Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff, ModelType = ModelType.Transformer, BiasCorrection = BiasCorrectionMode.Full }));
-        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation"], Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff, BiasCorrection = BiasCorrectionMode.None }));
+        Assert.Equal(["graph rewrites", "quantizer placement", "range estimation"],
+            Stages(new QuantizationOptions { LatencyAware = Structural.LatencyOff, BiasCorrection = BiasCorrectionMode.None, FirstLayerGptq = false }));
     }
 
     [Theory]

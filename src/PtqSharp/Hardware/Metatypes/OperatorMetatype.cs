@@ -28,6 +28,12 @@ internal sealed record OperatorMetatype(string OpType)
     /// <summary>Whether weight rounding shifts each output channel's mean by exactly sum (Wq - W) . E[x], so the bias can absorb it.</summary>
     public bool BiasCorrection { get; init; }
 
+    /// <summary>
+    /// Whether each output is a weighted sum over a sliding patch of the input (im2col), so the Hessian of an output
+    /// channel's error with respect to its weights is the covariance of those patches: what GPTQ rounding needs.
+    /// </summary>
+    public bool PatchHessian { get; init; }
+
     /// <summary>ONNX Runtime kernels that run the op on integers after QDQ fusion.</summary>
     public IReadOnlyList<string> IntegerKernels { get; init; } = [];
 

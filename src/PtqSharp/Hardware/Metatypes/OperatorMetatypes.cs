@@ -8,7 +8,7 @@ namespace PtqSharp.Hardware.Metatypes;
 internal static class OperatorMetatypes
 {
     private const string Resource = "PtqSharp.Hardware.Metatypes.operators.json";
-    private static readonly string[] Keys = ["weight", "bias", "channel_axis", "channel_transposed_by", "group_attribute", "bias_correction", "integer_kernels", "float_kernels", "parameter_inputs", "output_range"];
+    private static readonly string[] Keys = ["weight", "bias", "channel_axis", "channel_transposed_by", "group_attribute", "bias_correction", "patch_hessian", "integer_kernels", "float_kernels", "parameter_inputs", "output_range"];
     private static readonly string[] WeightKeys = ["input", "output_channel_axis", "input_channel_axis", "transposed_by", "per_channel_rank"];
 
     private static readonly Lazy<IReadOnlyDictionary<string, OperatorMetatype>> Table = new(() =>
@@ -76,6 +76,7 @@ internal static class OperatorMetatypes
                     ChannelTransposedBy = r.Optional(e, "channel_transposed_by", JsonValueKind.String)?.GetString(),
                     GroupAttribute = r.Optional(e, "group_attribute", JsonValueKind.String)?.GetString(),
                     BiasCorrection = r.Bool(e, "bias_correction", $"{at}.bias_correction"),
+                    PatchHessian = r.Bool(e, "patch_hessian", $"{at}.patch_hessian"),
                     IntegerKernels = r.Strings(e, "integer_kernels", $"{at}.integer_kernels", "kernel names").ToList(),
                     FloatKernels = r.Strings(e, "float_kernels", $"{at}.float_kernels", "kernel names").ToList(),
                     ParameterInputs = r.Ints(e, "parameter_inputs", $"{at}.parameter_inputs"),

@@ -12,7 +12,7 @@ internal sealed class QuantizationPipeline(IReadOnlyList<IReadOnlyList<Quantizat
 {
     public IReadOnlyList<IReadOnlyList<QuantizationStep>> Stages => stages;
 
-    /// <summary>Default Quantization: SmoothQuant (transformers), quantizer placement, then range estimation and bias correction from one statistics pass.</summary>
+    /// <summary>Default Quantization: SmoothQuant (transformers), quantizer placement, then range estimation, GPTQ rounding of narrowed first layers and bias correction from one statistics pass.</summary>
     public static QuantizationPipeline Default(QuantizationOptions options)
     {
         var result = new List<IReadOnlyList<QuantizationStep>>();
@@ -25,7 +25,11 @@ internal sealed class QuantizationPipeline(IReadOnlyList<IReadOnlyList<Quantizat
             BiasCorrectionMode.Full => new BiasCorrectionStep(),
             _ => null,
         };
-        result.Add(bias is null ? [new RangeEstimationStep()] : [new RangeEstimationStep(), bias]);
+        // GPTQ rounding goes after the ranges it keeps and before bias correction, which corrects the codes it chose.
+        var ranges = new List<QuantizationStep> { new RangeEstimationStep() };
+        if (options.FirstLayerGptq) ranges.Add(new GptqRoundingStep());
+        if (bias is not null) ranges.Add(bias);
+        result.Add(ranges);
         return new QuantizationPipeline(result);
     }
 

@@ -149,6 +149,18 @@ internal sealed class RangeEstimationStep : QuantizationStep
         return result;
     }
 
+    /// <summary>
+    /// Whether the overflow fix narrows this op's 8-bit symmetric weights to [-64, 64]: only on devices whose kernels can
+    /// saturate (u8 x s8 pairs summed in int16 without VNNI), in the first layers or everywhere as the options say.
+    /// </summary>
+    internal static bool NarrowsWeights(HardwareConfig rules, QuantizationOptions options, QuantizationPlan plan, NodeProto node, QuantizerConfig config) =>
+        rules.OverflowFix && config.Mode == QuantizationMode.Symmetric && config.Bits == 8 &&
+        (options.OverflowFix == OverflowFix.All || (options.OverflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(node)));
+
+    /// <summary>The weight quantizer a preset picks for an op among those the device allows.</summary>
+    internal static QuantizerConfig WeightConfig(HardwareConfig rules, QuantizationOptions options, NodeProto node, QuantizationPreset preset) =>
+        QuantizerSelection.Choose(rules.WeightsFor(node.OpType), preset, weights: true, options.WeightConstraints);
+
     private static Dictionary<NodeProto, QuantizationParameters> WeightParameters(
         QuantizationPlan plan, GraphIndex index, IReadOnlyDictionary<string, QuantizationParameters> activations,
         QuantizationOptions options, HardwareConfig rules, QuantizationPreset preset)
@@ -157,7 +169,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
         foreach (var op in plan.Ops)
         {
             if (op.Weight is not { } w) continue;
-            var config = QuantizerSelection.Choose(rules.WeightsFor(op.Node.OpType), preset, weights: true, options.WeightConstraints);
+            var config = WeightConfig(rules, options, op.Node, preset);
             var axis = config.Granularity == Granularity.PerChannel ? w.Axis : null;
             var tensor = index.Initializer(w.Tensor)!;
             var values = TensorData.ToFloats(tensor);
@@ -169,10 +181,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
             }
             else
             {
-                // The overflow fix narrows 8-bit weights only on devices whose kernels can saturate.
-                bool narrowBits = rules.OverflowFix && config.Bits == 8 &&
-                    (options.OverflowFix == OverflowFix.All || (options.OverflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(op.Node)));
-                int levelHigh = narrowBits ? 64 : (1 << (config.Bits - 1)) - 1;
+                int levelHigh = NarrowsWeights(rules, options, plan, op.Node, config) ? 64 : (1 << (config.Bits - 1)) - 1;
                 p = RangeMath.SymmetricWeights(WeightRange.Thresholds(options.WeightRange, values, tensor.Dims, axis, levelHigh), levelHigh, config.NarrowRange, axis, config.Bits);
             }
 

@@ -50,14 +50,15 @@ internal static class Gptq
     }
 
     /// <summary>
-    /// Rounds <paramref name="w"/> ([K, N] row-major; updated in place, each row left at its dequantized values) to codes [K, N] with groups of
-    /// <paramref name="block"/> along K; <paramref name="groupParameters"/> picks a group's scale and zero point from
-    /// one column's current weights in it and the group's first row.
+    /// Rounds <paramref name="w"/> ([K, N] row-major; updated in place, each row left at its dequantized values) to codes
+    /// [K, N] in [0, <paramref name="maxCode"/>] with groups of <paramref name="block"/> along K;
+    /// <paramref name="groupParameters"/> picks a group's scale and zero point from one column's current weights in it,
+    /// the group's first row and the column.
     /// </summary>
-    public static (float[] Scales, int[] Zeros) Round(float[] w, int k, int n, double[] u, bool[] dead, int block, int bits,
-        Func<ReadOnlySpan<float>, int, (float Scale, int Zero)> groupParameters, byte[] codes)
+    public static (float[] Scales, int[] Zeros) Round(float[] w, int k, int n, double[] u, bool[] dead, int block, int maxCode,
+        Func<ReadOnlySpan<float>, int, int, (float Scale, int Zero)> groupParameters, byte[] codes)
     {
-        int blocks = (k + block - 1) / block, maxCode = (1 << bits) - 1;
+        int blocks = (k + block - 1) / block;
         var scales = new float[n * blocks];
         var zeros = new int[n * blocks];
         var column = new float[block];
@@ -76,7 +77,7 @@ internal static class Gptq
                 for (int col = 0; col < n; col++)
                 {
                     for (int j = 0; j < length; j++) column[j] = w[(long)(r + j) * n + col];
-                    var (scale, zero) = groupParameters(column.AsSpan(0, length), r);
+                    var (scale, zero) = groupParameters(column.AsSpan(0, length), r, col);
                     scales[col * blocks + b] = scale;
                     zeros[col * blocks + b] = zero;
                 }

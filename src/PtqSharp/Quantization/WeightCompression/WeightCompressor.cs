@@ -406,8 +406,8 @@ public static class WeightCompressor
         var codes = new byte[(long)k * n];
         var scratch = new int[block];
         var rounded = (float[])values.Clone(); // Gptq.Round leaves each weight at its dequantized value
-        var (scales, zeros) = Gptq.Round(rounded, k, n, u, dead, block, bits,
-            (group, firstRow) => BlockQuantizer.Quantize(group, bits, options.Symmetric, scratch, c.Importance is { } h ? h.AsSpan(firstRow, group.Length) : default),
+        var (scales, zeros) = Gptq.Round(rounded, k, n, u, dead, block, (1 << bits) - 1,
+            (group, firstRow, _) => BlockQuantizer.Quantize(group, bits, options.Symmetric, scratch, c.Importance is { } h ? h.AsSpan(firstRow, group.Length) : default),
             codes);
         return (codes, scales, zeros, rounded, hessian);
     }
