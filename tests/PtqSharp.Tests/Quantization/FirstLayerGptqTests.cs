@@ -143,20 +143,6 @@ public class FirstLayerGptqTests
         return (x, positions, w, k, n, RangeMath.SymmetricWeights(absMax, 64, narrowRange: true, axis: 0));
     }
 
-    private static float[] Hessian(float[] x, int positions, int k)
-    {
-        var h = new float[k * k];
-        for (int r = 0; r < positions; r++)
-        {
-            for (int a = 0; a < k; a++)
-            {
-                for (int b = 0; b < k; b++) h[a * k + b] += x[r * k + a] * x[r * k + b];
-            }
-        }
-
-        return h;
-    }
-
     /// <summary>‖X (W − Ŵ)ᵀ‖² with Ŵ the codes dequantized.</summary>
     private static double OutputError(float[] x, int positions, float[] w, int k, int n, QuantizationParameters p, int[] codes)
     {
@@ -178,7 +164,7 @@ public class FirstLayerGptqTests
     public void Gptq_codes_leave_less_output_error_than_rounding_to_nearest_and_stay_on_the_grid()
     {
         var (x, positions, w, k, n, p) = Layer(5);
-        var gptq = GptqRoundingStep.Round(w, [n, 1, 1, k], p, Hessian(x, positions, k));
+        var gptq = GptqRoundingStep.Round(w, [n, 1, 1, k], p, GptqTests.Hessian(x, positions, k));
         var nearest = WeightQuantizer.Quantize(w, [n, 1, 1, k], p, v => v);
 
         Assert.NotNull(gptq);
@@ -196,7 +182,7 @@ public class FirstLayerGptqTests
     {
         var (x, positions, w, k, n, p) = Layer(6);
         for (int r = 0; r < positions; r++) x[r * k + 4] = 0; // element 4 of every patch is zero: GPTQ would zero its weights
-        Assert.Null(GptqRoundingStep.Round(w, [n, 1, 1, k], p, Hessian(x, positions, k)));
+        Assert.Null(GptqRoundingStep.Round(w, [n, 1, 1, k], p, GptqTests.Hessian(x, positions, k)));
     }
 
     /// <summary>conv1 (3x3 on an RGB image, the first layer) -> Relu -> conv2 -> Relu.</summary>

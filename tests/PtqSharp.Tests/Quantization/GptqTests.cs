@@ -18,7 +18,8 @@ public class GptqTests
         return x;
     }
 
-    private static float[] Hessian(float[] x, int tokens, int k)
+    /// <summary>XᵀX of X [tokens, K] row-major.</summary>
+    internal static float[] Hessian(float[] x, int tokens, int k)
     {
         var h = new float[k * k];
         for (int t = 0; t < tokens; t++)
