@@ -143,7 +143,7 @@ internal static class QuantizeOptions
         new Setting<OverflowFix> { Section = ConfigSection.Params, Key = "overflow_fix", Flag = "--overflow-fix", Type = SettingTypes.Enum<OverflowFix>(),
             Help = "7-bit weights where AVX2 u8s8 kernels (no VNNI) would saturate (CPU and ANY rules only).", Get = s => s.Quantization.OverflowFix, Set = (s, v) => Q(s, q => q with { OverflowFix = v }) },
         new Setting<bool> { Section = ConfigSection.Params, Key = "first_layer_gptq", Flag = "--first-layer-gptq", Type = SettingTypes.Bool,
-            Help = "Round the first layers' 7-bit weights (the overflow fix's) by GPTQ, by output error on the calibration data (default true); false rounds to nearest.",
+            Help = "Round the first layers' weights by GPTQ, against their output error on the calibration data (default true); false rounds to nearest.",
             Get = s => s.Quantization.FirstLayerGptq, Set = (s, v) => Q(s, q => q with { FirstLayerGptq = v }) },
         new Setting<OverflowFix> { Section = ConfigSection.Params, Key = "saturation_fix", Printed = false, Help = "POT's name of overflow_fix.",
             Type = SettingTypes.Choice(("no", OverflowFix.None), ("first_layer", OverflowFix.FirstLayer), ("all", OverflowFix.All)),

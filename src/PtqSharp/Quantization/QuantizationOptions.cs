@@ -38,8 +38,8 @@ public sealed record QuantizationOptions
     public OverflowFix OverflowFix { get; init; } = OverflowFix.FirstLayer;
 
     /// <summary>
-    /// Round the weights the overflow fix narrows in the first layers by GPTQ (the layer's output error on the
-    /// calibration data) instead of to nearest (on by default): it recovers what the lost bit costs.
+    /// Round the first layers' (symmetric) weights by GPTQ, against the layer's output error on the calibration data,
+    /// instead of to nearest (on by default): it more than recovers the bit the overflow fix takes from them.
     /// </summary>
     public bool FirstLayerGptq { get; init; } = true;
 

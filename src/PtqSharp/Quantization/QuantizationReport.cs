@@ -44,7 +44,7 @@ public sealed record QuantizationReport
     /// <summary>Biased layers whose bias FastBiasCorrection corrected (0 when off).</summary>
     public required int BiasesCorrected { get; init; }
 
-    /// <summary>First layers whose 7-bit weights (the overflow fix's) GPTQ rounded by output error, by node name; empty when none.</summary>
+    /// <summary>First layers whose weights GPTQ rounded by output error, by node name; empty when none.</summary>
     public IReadOnlyList<string> GptqRounded { get; init; } = [];
 
     /// <summary>Size of the float model in bytes.</summary>

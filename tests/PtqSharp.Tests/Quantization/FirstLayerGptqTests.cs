@@ -8,7 +8,7 @@ using PtqSharp.Statistics;
 
 namespace PtqSharp.Tests.Quantization;
 
-/// <summary>The overflow fix's 7-bit first-layer weights rounded by GPTQ against the Conv's input patches.</summary>
+/// <summary>First-layer weights (the overflow fix's 7-bit ones, or 8-bit) rounded by GPTQ against the Conv's input patches.</summary>
 public class FirstLayerGptqTests
 {
     /// <summary>Smooth images: each pixel a blur of noise, so neighbouring pixels move together as in photographs.</summary>
@@ -207,6 +207,15 @@ public class FirstLayerGptqTests
         });
     }
 
+    /// <summary>The int8 codes the written model holds for conv1's weight.</summary>
+    private static sbyte[] FirstWeights(QuantizationResult r)
+    {
+        var g = r.Model.Proto.Graph;
+        var conv = g.Node.Single(n => n.Name == "conv1");
+        var dq = g.Node.Single(n => n.Output[0] == conv.Input[1]);
+        return TensorData.Raw(g.Initializer.Single(i => i.Name == dq.Input[0])).ToArray().Select(v => (sbyte)v).ToArray();
+    }
+
     [Fact]
     public void The_first_conv_of_an_image_model_is_rounded_by_gptq_and_its_outputs_come_closer()
     {
@@ -217,14 +226,6 @@ public class FirstLayerGptqTests
         Assert.Empty(nearest.Report.GptqRounded);
 
         // The written first-layer weights stay on the 7-bit grid and differ from rounding to nearest.
-        sbyte[] FirstWeights(QuantizationResult r)
-        {
-            var g = r.Model.Proto.Graph;
-            var conv = g.Node.Single(n => n.Name == "conv1");
-            var dq = g.Node.Single(n => n.Output[0] == conv.Input[1]);
-            return TensorData.Raw(g.Initializer.Single(i => i.Name == dq.Input[0])).ToArray().Select(v => (sbyte)v).ToArray();
-        }
-
         var codes = FirstWeights(rounded);
         Assert.All(codes, c => Assert.InRange((int)c, -64, 64));
         Assert.NotEqual(FirstWeights(nearest), codes);
@@ -233,8 +234,12 @@ public class FirstLayerGptqTests
     }
 
     [Fact]
-    public void Without_narrowed_weights_nothing_is_rounded_by_gptq()
+    public void Full_8_bit_first_layer_weights_are_rounded_by_gptq_too()
     {
-        Assert.Empty(Quantize(OverflowFix.None, gptq: true).Report.GptqRounded);
+        var rounded = Quantize(OverflowFix.None, gptq: true);
+        var nearest = Quantize(OverflowFix.None, gptq: false);
+        Assert.Equal(["conv1"], rounded.Report.GptqRounded);
+        Assert.Contains(FirstWeights(rounded), c => Math.Abs((int)c) > 64); // the full grid, not the overflow fix's
+        Assert.True(rounded.Report.HoldOutAgreement!.SqnrDb > nearest.Report.HoldOutAgreement!.SqnrDb);
     }
 }

@@ -12,7 +12,7 @@ internal sealed class QuantizationPipeline(IReadOnlyList<IReadOnlyList<Quantizat
 {
     public IReadOnlyList<IReadOnlyList<QuantizationStep>> Stages => stages;
 
-    /// <summary>Default Quantization: SmoothQuant (transformers), quantizer placement, then range estimation, GPTQ rounding of narrowed first layers and bias correction from one statistics pass.</summary>
+    /// <summary>Default Quantization: SmoothQuant (transformers), quantizer placement, then range estimation, GPTQ rounding of first layers and bias correction from one statistics pass.</summary>
     public static QuantizationPipeline Default(QuantizationOptions options)
     {
         var result = new List<IReadOnlyList<QuantizationStep>>();

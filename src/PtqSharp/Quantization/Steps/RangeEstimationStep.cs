@@ -153,7 +153,7 @@ internal sealed class RangeEstimationStep : QuantizationStep
     /// Whether the overflow fix narrows this op's 8-bit symmetric weights to [-64, 64]: only on devices whose kernels can
     /// saturate (u8 x s8 pairs summed in int16 without VNNI), in the first layers or everywhere as the options say.
     /// </summary>
-    internal static bool NarrowsWeights(HardwareConfig rules, QuantizationOptions options, QuantizationPlan plan, NodeProto node, QuantizerConfig config) =>
+    private static bool NarrowsWeights(HardwareConfig rules, QuantizationOptions options, QuantizationPlan plan, NodeProto node, QuantizerConfig config) =>
         rules.OverflowFix && config.Mode == QuantizationMode.Symmetric && config.Bits == 8 &&
         (options.OverflowFix == OverflowFix.All || (options.OverflowFix == OverflowFix.FirstLayer && plan.FirstLayers.Contains(node)));
 
