@@ -223,6 +223,7 @@ internal static class MobileSuite
         var variants = new (string Name, Func<QuantizationOptions, QuantizationOptions> Change)[]
         {
             ("default", o => o),
+            ("first layer rounded to nearest", o => o with { FirstLayerGptq = false }),
             ("overflow fix none", o => o with { OverflowFix = OverflowFix.None }),
             ("min/max, max of maxima", o => o with { ActivationRange = RangeEstimator.MinMax with { Aggregator = StatisticAggregator.Max } }),
             ("min/max, mean of sample extremes (POT)", o => o with { ActivationRange = RangeEstimator.MinMax }),

@@ -71,10 +71,11 @@ public static class LatencyBenchmark
     /// For models that run in microseconds: the warm-up lasts at least a quarter of this and the timed
     /// rounds at least this long in all (up to 100 times the runs asked for), so a median of tiny
     /// times is not decided by a cold cache or a thread pool waking up. The rounds past the runs asked
-    /// for go to fresh sessions, up to <see cref="MaxSessionSets"/> sets, each warmed up and given at
-    /// least the runs asked for, as many as open in a quarter of the time, and the medians pool them: on a small model where one session lands in
-    /// memory decides its speed, eight pairs of sessions in one process measured the shipped sample's INT8
-    /// model at 0.94x, 0.96x and 1.11-1.37x of FP32; the median over several pairs does not hang on one draw.
+    /// for go to fresh sessions, up to <see cref="MaxSessionSets"/> sets, as many as open in a quarter of
+    /// the time, each warmed up and given at least the runs asked for, and the medians pool them: on a
+    /// small model, where one session's place in memory decides its speed, eight pairs of sessions in one
+    /// process measured the shipped sample's INT8 model at 0.94x, 0.96x and 1.11-1.37x of FP32; the
+    /// median over several pairs does not hang on one draw.
     /// </param>
     internal static IReadOnlyList<LatencyResult> Compare(IReadOnlyList<ModelProto> models, BenchmarkOptions? options = null, Sample? sample = null, double minMilliseconds = 0)
     {
