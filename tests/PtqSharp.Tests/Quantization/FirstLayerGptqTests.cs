@@ -175,6 +175,10 @@ public class FirstLayerGptqTests
 
         // Codes set on the parameters are what every writer of the weight reads.
         Assert.Equal(gptq, WeightQuantizer.Quantize(w, [n, 1, 1, k], p with { Codes = gptq }, v => v));
+
+        // 16-bit weights (GNA) keep rounding to nearest: GPTQ's codes are bytes, and 16-bit rounding error is negligible.
+        var absMax = Enumerable.Range(0, n).Select(c => w.Skip(c * k).Take(k).Max(MathF.Abs)).ToArray();
+        Assert.Null(GptqRoundingStep.Round(w, [n, 1, 1, k], RangeMath.SymmetricWeights(absMax, 32767, narrowRange: true, axis: 0, bits: 16), GptqTests.Hessian(x, positions, k)));
     }
 
     [Fact]

@@ -67,12 +67,14 @@ internal sealed class GptqRoundingStep : QuantizationStep
     /// GPTQ codes for a weight [Cout, Cin, k...] under symmetric parameters (per output channel or per tensor), in the
     /// weight's layout; null when the Hessian does not fit the weight, has an input never seen active (its weights
     /// would be set to zero for data the calibration did not show), is not positive definite, or when GPTQ's output
-    /// error is not below rounding to nearest.
+    /// error is not below rounding to nearest. Weights of more than 8 bits (GNA's int16) keep rounding to nearest: their
+    /// rounding error is already negligible, and GPTQ's codes are bytes.
     /// </summary>
     internal static int[]? Round(float[] values, long[] dims, QuantizationParameters p, float[] hessian)
     {
         int n = (int)dims[0], k = values.Length / Math.Max(n, 1);
         if (n == 0 || hessian.Length != (long)k * k || p.Axis is not (null or 0) || p.ZeroPoint.Any(z => z != 0)) return null;
+        if (p.QMax - p.QMin > byte.MaxValue) return null;
         if (Gptq.InverseCholeskyUpper(hessian, k, out var dead) is not { } u || dead.Any(d => d)) return null;
 
         // GPTQ rounds rows of [K, N] (one input element across all output channels at a time): transpose the weight.
