@@ -48,7 +48,7 @@ internal static partial class LargeModelSuite
 
         long weightBytes = shape.WeightCount * 4;
         Console.WriteLine($"Decoder: vocabulary {shape.Vocab}, hidden {shape.Hidden}, {shape.Heads} heads, MLP {shape.Ffn}, {shape.Layers} blocks, {shape.Sequence} tokens; " +
-            $"{shape.WeightCount / 1e6:0} M float weights = {Gb(weightBytes)} in {Path.GetFileName(model)}.data ({Files(model)}); {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}.");
+            $"{shape.WeightCount / 1e6:0} M float weights = {Gb(weightBytes)} in {Path.GetFileName(model)}.data ({Files(model)}); {Bench.Machine}.");
         Console.WriteLine();
 
         var output = Path.Combine(dir, "out");

@@ -58,7 +58,7 @@ internal static class MiniLMSuite
         double fp32Accuracy = NearestCentroid(Embed(model, train.Select(t => Encode(t.Text))), genresTrain, fp32Test, genresTest);
         var staticInt8 = Quantizer.Quantize(model, Dataset.FromList(calibration, Encode), new QuantizationOptions { ModelType = ModelType.Transformer, HoldOutSize = 0 }).Model;
         var input = Encode(test[0].Text);
-        Console.WriteLine($"MiniLM weight-only compression, {test.Count} Brown test sentences, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+        Console.WriteLine($"MiniLM weight-only compression, {test.Count} Brown test sentences, {Bench.Machine}");
         Console.WriteLine("| setting | size | pooled cosine vs FP32 | genre accuracy (FP32 " + $"{fp32Accuracy:P2}" + ") | 4-bit share | latency 1 thread: FP32 / static INT8 / this | all cores: FP32 / static INT8 / this | time |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         var calibrationData = Dataset.FromList(calibration, Encode);

@@ -50,7 +50,7 @@ internal static class MobileSuite
         }
 
         var only = args.ToHashSet();
-        Console.WriteLine($"PtqSharp mobile benchmark, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}; latency: median of interleaved runs (at least 30, and at least 2 s of rounds) after warm-up, one held-out input");
+        Console.WriteLine($"PtqSharp mobile benchmark, {Bench.Machine}; latency: median of interleaved runs (at least 30, and at least 2 s of rounds) after warm-up, one held-out input");
         Console.WriteLine("INT8 is PtqSharp's default quantization, latency-aware for the thread count of its column (made twice); task metric and cosine are the 1-thread model's.");
         Console.WriteLine("| model | task metric | FP32 | INT8 | ORT | cosine INT8 / ORT | 1 thread: FP32 / INT8 / ORT | INT8 / FP32 | ops kept float | 2 threads: FP32 / INT8 | INT8 / FP32 | ops kept float | quantization (x N FP32) |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");

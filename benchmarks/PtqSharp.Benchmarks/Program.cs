@@ -104,7 +104,7 @@ if (args is ["mobile", .. var mobileArgs])
 
 if (args is ["estimators"])
 {
-    Console.WriteLine($"PtqSharp range estimators and bias correction, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+    Console.WriteLine($"PtqSharp range estimators and bias correction, {Bench.Machine}");
     Console.WriteLine("| model | activations | weights | bias correction | cosine vs FP32 (100 held-out) | top-1 (sample) | quantization time |");
     Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
     foreach (var (name, (path, prep)) in models)
@@ -135,7 +135,7 @@ if (args is ["estimators"])
 
 if (args is ["devices"])
 {
-    Console.WriteLine($"PtqSharp target devices on ResNet18, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+    Console.WriteLine($"PtqSharp target devices on ResNet18, {Bench.Machine}");
     var (path, prep) = models["resnet18"];
     var model = OnnxModel.Load(path);
     var data = ImageFolderDataset.Unlabeled(calibrationDir, prep);
@@ -159,7 +159,7 @@ if (args is ["devices"])
 
 if (args is ["accuracy-aware"])
 {
-    Console.WriteLine($"PtqSharp Accuracy-aware Quantization benchmark, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+    Console.WriteLine($"PtqSharp Accuracy-aware Quantization benchmark, {Bench.Machine}");
     var validationDir = Path.Combine(sampleDir, "validation");
     foreach (var (name, maxDrop) in new[] { ("sample", 2e-5), ("resnet18", 0.001) })
     {
@@ -179,7 +179,7 @@ if (args is ["accuracy-aware"])
     return;
 }
 
-Console.WriteLine($"PtqSharp Default Quantization benchmark, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+Console.WriteLine($"PtqSharp Default Quantization benchmark, {Bench.Machine}");
 foreach (var (name, (path, prep)) in models)
 {
     Console.WriteLine();
@@ -246,6 +246,32 @@ internal static class Bench
 {
     /// <summary>Latency-aware quantization off: accuracy comparisons (overflow fix, estimators, devices) look at every op quantized.</summary>
     public static readonly LatencyAwareOptions FullyQuantized = new() { Enabled = false };
+
+    /// <summary>
+    /// "2 cores, AMD EPYC, AVX-512 with VNNI, 2026-12-02": every figure depends on the CPU, and integer kernels most of
+    /// all (ONNX Runtime's u8s8 kernels use VNNI where the CPU has it, and saturate without it).
+    /// </summary>
+    public static string Machine
+    {
+        get
+        {
+            string name = "", flags = "";
+            if (File.Exists("/proc/cpuinfo"))
+            {
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                {
+                    var parts = line.Split(':', 2);
+                    if (parts.Length != 2) continue;
+                    if (name.Length == 0 && parts[0].Trim() == "model name") name = parts[1].Trim();
+                    if (flags.Length == 0 && parts[0].Trim() == "flags") flags = $" {parts[1].Trim()} ";
+                }
+            }
+
+            bool vnni = flags.Contains(" avx512_vnni ") || flags.Contains(" avx_vnni ") || System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
+            string isa = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512" : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2" : System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+            return $"{Environment.ProcessorCount} cores, {(name.Length > 0 ? name + ", " : "")}{isa} {(vnni ? "with" : "without")} VNNI, {DateTime.UtcNow:yyyy-MM-dd}";
+        }
+    }
 
     /// <summary>A path the build records in the assembly's metadata (the NuGet ResNet18 and MiniLM models).</summary>
     public static string Metadata(string key) => typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;

@@ -25,7 +25,7 @@ internal static class Suite
             return 2;
         }
 
-        Console.WriteLine($"PtqSharp real-model suite, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+        Console.WriteLine($"PtqSharp real-model suite, {Bench.Machine}");
         Console.WriteLine("| model | setting | task metric | FP32 | INT8 | drop | output cosine | FP32 latency | INT8 latency | quantization time |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         if (!onlyMiniLm)
