@@ -25,7 +25,7 @@ internal sealed class GptqRoundingStep : QuantizationStep
 
     public override IEnumerable<StatisticPoint> StatisticPoints(PipelineState state) => Candidates(state).Select(c => c.Point).Distinct();
 
-    /// <summary>First-layer ops with patch Hessians (plain 2-D Convs) whose weights some preset quantizes symmetrically.</summary>
+    /// <summary>First-layer ops with patch Hessians (plain 2-D Convs) whose weights some preset quantizes symmetrically in at most 8 bits.</summary>
     private static IEnumerable<(QuantizedOp Op, StatisticPoint Point)> Candidates(PipelineState state)
     {
         foreach (var op in state.Plan.Ops)
@@ -35,13 +35,14 @@ internal sealed class GptqRoundingStep : QuantizationStep
             if (!metatype.PatchHessian || state.Index.Initializer(w.Tensor) is not { } weight) continue;
             var dims = TensorData.Shape(weight);
             if (metatype.WeightAxes(op.Node, dims.Length) != (0, 1) || ConvGeometry.Of(op.Node, dims) is not { } geometry) continue;
-            if (!state.Presets.Any(p => Symmetric(state, op.Node, p))) continue;
+            if (!state.Presets.Any(p => Roundable(state, op.Node, p))) continue;
             yield return (op, new StatisticPoint(op.Node.Input[0], new ConvPatchCovarianceStatistic(geometry)));
         }
     }
 
-    private static bool Symmetric(PipelineState state, NodeProto node, QuantizationPreset preset) =>
-        RangeEstimationStep.WeightConfig(state.Rules, state.Options, node, preset).Mode == QuantizationMode.Symmetric;
+    /// <summary>Symmetric weights of at most 8 bits: GPTQ's codes are bytes, and wider weights' rounding error is negligible.</summary>
+    private static bool Roundable(PipelineState state, NodeProto node, QuantizationPreset preset) =>
+        RangeEstimationStep.WeightConfig(state.Rules, state.Options, node, preset) is { Mode: QuantizationMode.Symmetric, Bits: <= 8 };
 
     public override void Apply(PipelineState state, StatisticsContainer statistics, StatisticsEngine engine)
     {
@@ -52,7 +53,7 @@ internal sealed class GptqRoundingStep : QuantizationStep
             Dictionary<NodeProto, QuantizationParameters>? weights = null;
             foreach (var (op, point) in candidates)
             {
-                if (!Symmetric(state, op.Node, preset) || !parameters.Weights.TryGetValue(op.Node, out var p)) continue;
+                if (!Roundable(state, op.Node, preset) || !parameters.Weights.TryGetValue(op.Node, out var p)) continue;
                 var weight = state.Index.Initializer(op.Weight!.Tensor)!;
                 if (Round(TensorData.ToFloats(weight), TensorData.Shape(weight), p, statistics.Get<float[]>(point)) is not { } codes) continue;
                 weights ??= new Dictionary<NodeProto, QuantizationParameters>(parameters.Weights, ReferenceEqualityComparer.Instance);
