@@ -1,4 +1,3 @@
-using System.Text;
 using Onnx;
 using PtqSharp.Onnx;
 
@@ -31,7 +30,7 @@ internal readonly record struct ConvGeometry(
     public static ConvGeometry? Of(NodeProto conv, IReadOnlyList<long> weightDims)
     {
         if (weightDims.Count != 4 || conv.GetInt("group", 1) != 1) return null;
-        var autoPad = conv.Find("auto_pad") is { } a ? Encoding.UTF8.GetString(a.S.Span) : "NOTSET";
+        var autoPad = conv.Find("auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
         if (autoPad is not ("NOTSET" or "VALID")) return null; // SAME pads depend on the stride, which the statistic changes
 
         long[] strides = conv.GetInts("strides") ?? [1, 1], dilations = conv.GetInts("dilations") ?? [1, 1];
