@@ -141,6 +141,32 @@ internal static class MobileSuite
 
             yield return new Job("ppocr_det", det, ImageFolderDataset.Unlabeled(Path.Combine(ocr, "det", "calibration"), prep), validation, "text box F1 (IoU 0.5)", F1, defaults);
         }
+
+        var rec = Path.Combine(assets, "ch_PP-OCRv4_rec_infer.onnx");
+        if (File.Exists(rec) && File.Exists(Path.Combine(ocr, "rec", "labels.tsv")))
+        {
+            // PaddleOCR's CTC dictionary: blank, the dictionary's characters, then the space (use_space_char).
+            var characters = File.ReadAllLines(Path.Combine(assets, "ppocr_keys_v1.txt")).Append(" ").ToArray();
+            var labels = File.ReadLines(Path.Combine(ocr, "rec", "labels.tsv")).Skip(1).Select(l => l.Split('\t', 2)).ToDictionary(p => p[0], p => p[1]);
+            var validation = new NumpyFolderDataset(Path.Combine(ocr, "rec", "validation"));
+            var truth = Directory.GetFiles(Path.Combine(ocr, "rec", "validation"), "*.npy").Order(StringComparer.Ordinal).Select(f => labels[Path.GetFileName(f)]).ToArray();
+            double LineAccuracy(OnnxModel m)
+            {
+                using var session = new ModelSession(m.Proto);
+                int correct = 0;
+                for (int i = 0; i < truth.Length; i++)
+                {
+                    if (CtcGreedy.Decode(session.Run(validation.Get(i))[0]!, characters) == truth[i]) correct++;
+                }
+
+                return (double)correct / truth.Length;
+            }
+
+            yield return new Job("ppocr_rec", rec, new NumpyFolderDataset(Path.Combine(ocr, "rec", "calibration")), validation, "exact line match, 500 rendered lines", LineAccuracy, defaults)
+            {
+                Control = AccuracyMetric.Create("exact line match", (i, outputs) => CtcGreedy.Decode(outputs[0]!, characters) == truth[i] ? 1 : 0),
+            };
+        }
     }
 
     /// <summary>PaddleOCR's DB preprocessing: BGR, ImageNet mean and standard deviation on 0..255 pixels, 640x640 pages.</summary>
@@ -274,7 +300,7 @@ internal static class MobileSuite
             }
             else if (job.Calibration is NumpyFolderDataset)
             {
-                calibration = Path.GetFullPath(Path.Combine(data, "ocr", "cls", "calibration"));
+                calibration = Path.GetFullPath(Path.Combine(data, "ocr", job.Name["ppocr_".Length..], "calibration"));
             }
             else
             {

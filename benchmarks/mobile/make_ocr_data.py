@@ -11,6 +11,9 @@ Writes, preprocessed as PaddleOCR does and saved as NumPy arrays:
     OUT/det/{calibration,validation}/*.png   640x640 pages; PaddleOCR's DB preprocessing is BGR with ImageNet
                                              mean/std, i.e. --color BGR --mean 123.7,116.3,103.5 --scale 58.4,57.1,57.4
     OUT/det/boxes.json                       validation file -> text boxes [x0, y0, x1, y1] in pixels
+    OUT/rec/{calibration,validation}/*.npy   text lines [1,3,48,320] for the PP-OCRv4 recognizer, as for cls
+    OUT/rec/labels.tsv                       validation file<TAB>text (ASCII; the recognizer's dictionary has it all)
+Parts already written are left as they are; each part has its own random stream.
 """
 import glob, io, json, os, random, re, sys
 import numpy as np
@@ -67,14 +70,18 @@ def bgr_tensor(image):
     return np.asarray(image, np.float32)[:, :, ::-1].transpose(2, 0, 1).copy()
 
 
-def cls_tensor(image):
-    """PaddleOCR's ClsResizeImg: height 48 keeping the aspect ratio, width at most 192, zero padding after normalisation."""
-    w = min(192, int(np.ceil(48 * image.width / image.height)))
+def line_tensor(image, width):
+    """PaddleOCR's ClsResizeImg and RecResizeImg: height 48 keeping the aspect ratio, width at most `width`, zero padding after normalisation."""
+    w = min(width, int(np.ceil(48 * image.width / image.height)))
     x = bgr_tensor(image.resize((w, 48), Image.BILINEAR)) / 255.0
     x = (x - 0.5) / 0.5
-    padded = np.zeros((3, 48, 192), np.float32)
+    padded = np.zeros((3, 48, width), np.float32)
     padded[:, :, :w] = x
     return padded[None]
+
+
+def cls_tensor(image):
+    return line_tensor(image, 192)
 
 
 def make_cls(lines, rng):
@@ -139,11 +146,38 @@ def make_det(lines, rng):
         json.dump(truth, f)
 
 
+def make_rec(lines, rng):
+    """Upright lines of one to three words, at most 24 characters so the squeeze into 48x320 stays readable."""
+    for split, count in (("calibration", 320), ("validation", 500)):
+        folder = os.path.join(OUT, "rec", split)
+        os.makedirs(folder, exist_ok=True)
+        labels = []
+        i = 0
+        while i < count:
+            words = lines[rng.integers(len(lines))].split()
+            start = int(rng.integers(0, max(1, len(words) - 2)))
+            # The corpus is tokenized ("however ,"): rejoin punctuation as it is printed.
+            text = re.sub(r" ([,.;:!?')])", r"\1", " ".join(words[start:start + int(rng.integers(1, 4))]))
+            if not 2 <= len(text) <= 24 or not all(32 <= ord(c) < 127 for c in text):
+                continue
+            name = f"{i:04d}.npy"
+            np.save(os.path.join(folder, name), line_tensor(damage(text_line(text, rng), rng), 320))
+            labels.append((name, text))
+            i += 1
+        if split == "validation":
+            with open(os.path.join(OUT, "rec", "labels.tsv"), "w") as f:
+                f.write("file\ttext\n")
+                f.writelines(f"{n}\t{t}\n" for n, t in labels)
+
+
 def main():
     lines = sentences()
-    rng = np.random.default_rng(SEED)
-    make_cls(lines, rng)
-    make_det(lines, rng)
+    if not os.path.exists(os.path.join(OUT, "det", "boxes.json")):
+        rng = np.random.default_rng(SEED)
+        make_cls(lines, rng)
+        make_det(lines, rng)
+    if not os.path.exists(os.path.join(OUT, "rec", "labels.tsv")):
+        make_rec(lines, np.random.default_rng(SEED + 1))
 
 
 if __name__ == "__main__":

