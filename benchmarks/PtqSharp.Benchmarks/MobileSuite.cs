@@ -231,7 +231,8 @@ internal static class MobileSuite
                     new AccuracyControlOptions { MaxDrop = bound }, job.Options with { LatencyAware = job.Options.LatencyAware with { Threads = 1 } });
                 var r = result.Report;
                 Console.WriteLine($"{job.Name}, {r.Metric} on {r.ValidationSamples} samples, max drop {bound}: FP32 {r.Format(r.Baseline)}, fully quantized drop {r.Format(r.DefaultDrop)}, " +
-                    $"final drop {r.Format(r.FinalDrop)} ({(r.BoundMet ? "met" : "NOT met")}) with {r.Reverted.Count} ops reverted; " +
+                    $"final drop {r.Format(r.FinalDrop)} ({(r.BoundMet ? "met" : "NOT met")}) with {r.Reverted.Count} ops reverted" +
+                    $"{(r.Reverted.Count is > 0 and <= 5 ? $" ({string.Join(", ", r.Reverted.Select(o => $"{o.Name} {o.OpType}"))})" : "")}; " +
                     $"{r.Evaluations:0.0} validation sets evaluated ({r.FullEvaluations} full, {r.RankedVariants} ranking variants), {r.TotalSeconds:0.0} s; " +
                     $"ops in float after each step: {string.Join(" ", r.Iterations.Select(i => i.Kept ? $"{i.RevertedCount}" : $"({i.RevertedCount})"))}");
             }
