@@ -10,6 +10,8 @@ DATA_DIR/mobile/anchor/<name>.ort.onnx, which the benchmark then times and score
 import onnx.reference  # noqa: F401 (Debian's onnxruntime needs onnx's schemas registered first)
 import glob, json, os, sys, time
 import numpy as np
+import onnx
+from onnx import version_converter
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -43,12 +45,19 @@ def main():
             continue
         pre = path[:-5] + ".pre.onnx"
         started = time.time()
+        model = job["model"]
+        # quantize_static upgrades opset 9 and 10 models only to 11, then writes per-channel DequantizeLinear (axis
+        # needs opset 13) that ONNX Runtime refuses to load: give it a copy converted by onnx's version converter.
+        if next(o.version for o in onnx.load(model, load_external_data=False).opset_import if o.domain in ("", "ai.onnx")) < 13:
+            upgraded = path[:-5] + ".opset13.onnx"
+            onnx.save(version_converter.convert_version(onnx.load(model), 13), upgraded)
+            model = upgraded
         try:
-            quant_pre_process(job["model"], pre, skip_symbolic_shape=True)
+            quant_pre_process(model, pre, skip_symbolic_shape=True)
             source = pre
         except Exception as e:  # the ORT preprocessor refuses some graphs; quantize the original then
             print("pre-process skipped:", e)
-            source = job["model"]
+            source = model
         quantize_static(source, out, Reader(job), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
         print(f"{os.path.basename(out)}: {time.time() - started:.1f} s")
