@@ -12,7 +12,7 @@ using PtqSharp.Quantization;
 /// <summary>
 /// Mobile and hybrid architectures (benchmarks/mobile/run.sh fetches and makes everything): torchvision
 /// exports (random weights, BatchNorm statistics from Fashion-MNIST), small LSTM/GRU text models, and
-/// PaddleOCR's PP-OCRv4 detector and orientation classifier on rendered text. Per model: FP32, PtqSharp
+/// PaddleOCR's PP-OCR orientation classifier, PP-OCRv4 detector and recognizer on rendered text. Per model: FP32, PtqSharp
 /// INT8 and onnxruntime's quantize_static (the anchor, when benchmarks/mobile/ort_anchor.py made it)
 /// side by side: interleaved median latency at 1 and 2 threads, output cosine on held-out samples, the
 /// task metric, and PtqSharp's quantization time against the N FP32 inferences it calibrates on.
