@@ -89,6 +89,68 @@ public class GraphRewriteTests
         Assert.Equal(4, model.Graph.Node.Count);
     }
 
+    /// <summary>
+    /// x -> Mul(scale) -> Add(shift) -> an unpadded grouped 1x1 Conv (2 groups), and the same affine block before
+    /// a padded 3x3 Conv and a Gemm: the learnable affine block of PaddleOCR's backbones, read from the consumer's side.
+    /// </summary>
+    private static ModelProto AffineBeforeWeights(long[] scaleShape)
+    {
+        var b = new GraphBuilder().Input("x", 1, 4, 6, 6).Output("y", 1, 6, 6, 6).Output("z", 1, 4, 6, 6);
+        void Affine(string prefix, string input, string output)
+        {
+            b.Node("Mul", prefix + "_mul", [input, b.Initializer(prefix + "_scale", scaleShape, [0.5f, -2f, 3f, 0.25f])], [prefix + "_scaled"]);
+            b.Node("Add", prefix + "_add", [prefix + "_scaled", b.Initializer(prefix + "_shift", [1, 4, 1, 1], [1f, -1f, 0.5f, 2f])], [output]);
+        }
+
+        Affine("a", "x", "a_out");
+        b.Node("Conv", "pointwise", ["a_out", b.Weight("pw.w", 6, 2, 1, 1), b.Weight("pw.b", 6)], ["y"], n => { n.SetInts("kernel_shape", [1, 1]); n.SetInt("group", 2); });
+        Affine("b", "x", "b_out");
+        var padded = b.Conv("padded", "b_out", 4, 4);
+        b.Node("Relu", "relu", [padded], ["z"]);
+        return b.Build();
+    }
+
+    [Fact]
+    public void A_channel_scale_and_shift_before_an_unpadded_conv_fold_into_its_weights_and_bias()
+    {
+        var model = AffineBeforeWeights([1, 4, 1, 1]);
+        var (rewritten, count) = ApplyAndCompare(model, new AffineIntoNextWeights(), [1, 4, 6, 6]);
+        // Both ops fold into the pointwise conv; before the padded one the shift stays (a zero-padded border would read
+        // it), and with it the scale it hides.
+        Assert.Equal(2, count);
+        Assert.Equal(["Conv", "Mul", "Add", "Conv", "Relu"], rewritten.Graph.Node.Select(n => n.OpType));
+        Assert.Equal("x", rewritten.Graph.Node.Single(n => n.Name == "pointwise").Input[0]);
+    }
+
+    [Fact]
+    public void A_scale_alone_folds_into_a_padded_conv_and_a_gemm_takes_both()
+    {
+        var b = new GraphBuilder().Input("x", 1, 4, 6, 6).Output("y", 1, 4, 6, 6).Output("z", 2, 3);
+        b.Node("Mul", "scale", ["x", b.Initializer("s", [4, 1, 1], [0.5f, -2f, 3f, 0.25f])], ["scaled"]);
+        b.Node("Conv", "padded", ["scaled", b.Weight("c.w", 4, 4, 3, 3), b.Weight("c.b", 4)], ["y"], n => { n.SetInts("kernel_shape", [3, 3]); n.SetInts("pads", [1, 1, 1, 1]); });
+        b.Node("Add", "shift", ["v", b.Initializer("t", [4], [1f, -1f, 0.5f, 2f])], ["shifted"]);
+        b.Node("Gemm", "gemm", ["shifted", b.Weight("g.w", 4, 3), b.Weight("g.b", 3)], ["z"]);
+        var model = b.Build();
+        model.Graph.Input.Add(GraphBuilder.ValueInfo("v", TensorData.Float, [2, 4]));
+        var copy = model.Clone();
+        var editor = new GraphEditor(copy);
+        Assert.Equal(2, new AffineIntoNextWeights().Apply(editor));
+        editor.Normalize();
+        Assert.Equal(["Conv", "Gemm"], copy.Graph.Node.Select(n => n.OpType).Order());
+        var sample = new Sample(new Dictionary<string, SampleTensor>
+        {
+            ["x"] = Input([1, 4, 6, 6]).Inputs.Values.Single(),
+            ["v"] = Input([2, 4], seed: 5).Inputs.Values.Single(),
+        });
+        using var expected = new ModelSession(model);
+        using var actual = new ModelSession(copy);
+        var (e, a) = (expected.Run(sample), actual.Run(sample));
+        for (int k = 0; k < 2; k++)
+        {
+            for (int i = 0; i < e[k]!.Length; i++) Assert.Equal(e[k]![i], a[k]![i], 1e-4f);
+        }
+    }
+
     [Fact]
     public void Division_and_subtraction_by_a_constant_become_multiplication_and_addition()
     {

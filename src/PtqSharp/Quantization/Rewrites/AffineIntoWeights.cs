@@ -94,7 +94,7 @@ internal sealed class AffineIntoWeights : GraphRewrite
     }
 
     /// <summary>A constant that varies at most along axis 1 of the op's rank-<paramref name="rank"/> output (shape [C,1,1] or [1,C,1,1] for 4-D, [C] for 2-D, or a scalar), as one value per channel.</summary>
-    private static float[]? PerChannel(long[] shape, float[] values, int channels, int rank)
+    internal static float[]? PerChannel(long[] shape, float[] values, int channels, int rank)
     {
         if (values.Length == 1) return Enumerable.Repeat(values[0], channels).ToArray();
         if (values.Length != channels) return null;

@@ -10,7 +10,7 @@ namespace PtqSharp.Quantization.Steps;
 /// </summary>
 internal sealed class GraphRewriteStep : QuantizationStep
 {
-    private static readonly GraphRewrite[] Rewrites = [new AffineIntoWeights(), new DivideByConstant(), new HardSigmoidAsClip()];
+    private static readonly GraphRewrite[] Rewrites = [new AffineIntoWeights(), new DivideByConstant(), new HardSigmoidAsClip(), new AffineIntoNextWeights()];
 
     public override string Name => "graph rewrites";
 
