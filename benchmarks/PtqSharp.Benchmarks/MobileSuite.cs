@@ -30,6 +30,13 @@ internal static class MobileSuite
 
     public static int Run(string data, string[] args)
     {
+        // "seed=N" anywhere picks another calibration subset (QuantizationOptions.Seed) for every model run.
+        if (args.FirstOrDefault(a => a.StartsWith("seed=", StringComparison.Ordinal)) is { } seedArg)
+        {
+            _seed = int.Parse(seedArg["seed=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            args = args.Where(a => a != seedArg).ToArray();
+        }
+
         var mobile = Path.Combine(data, "mobile");
         if (args is ["prepare", ..])
         {
@@ -62,10 +69,12 @@ internal static class MobileSuite
         return 0;
     }
 
+    private static int _seed;
+
     private static IEnumerable<Job> Jobs(string data)
     {
         var mobile = Path.Combine(data, "mobile");
-        var defaults = new QuantizationOptions { SubsetSize = Calibration, HoldOutSize = 0 };
+        var defaults = new QuantizationOptions { SubsetSize = Calibration, HoldOutSize = 0, Seed = _seed };
 
         // The floor: the shipped sample and ResNet18 (its NuGet preprocessing: BGR, mean 110, 0..255).
         var sampleDir = Path.Combine(data, "..", "..", "samples", "fashion-mnist");

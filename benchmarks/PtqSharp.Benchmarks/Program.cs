@@ -19,7 +19,7 @@ using PtqSharp.Quantization;
 // `estimators` compares activation range estimators and bias correction on both models.
 // `accuracy-aware` instead prints accuracy control under bounds that Default Quantization misses:
 // the table of iterations and the wall time against one FP32 evaluation of the validation set.
-// `mobile [prepare] [names...]` is the mobile and OCR suite (benchmarks/mobile/run.sh prepares its data and models).
+// `mobile [prepare | aa | settings] [names...] [seed=N]` is the mobile and OCR suite (benchmarks/mobile/run.sh prepares its data and models).
 // `ops <model> <npy folder> [threads]` prints the per-op INT8 and float times latency-aware quantization works from.
 // `memory <model> <subset>` is the child-process mode used for peak-memory figures.
 // `large [medium|tiny]` generates a decoder past 2 GB (external data) and runs quantize and compress-weights on it through the
