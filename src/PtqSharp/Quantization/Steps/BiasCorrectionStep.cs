@@ -36,7 +36,9 @@ internal sealed class BiasCorrectionStep : QuantizationStep
                 var model = QdqWriter.Write(state.Model, state.Plan, parameters with { Biases = corrected }).Model;
                 var node = model.Graph.Node.Where(n => n.Name == op.Node.Name).ToList();
                 if (node.Count != 1) continue;
-                var measured = samples.Collect(model, [new StatisticPoint(node[0].Output[0], ChannelMeanStatistic.Instance)], "").ChannelMean(node[0].Output[0]);
+                // Only the layer and what feeds it run: on a chain, half the model on average.
+                var upstream = GraphOutputs.Only(model, node[0].Output[0]);
+                var measured = samples.Collect(upstream, [new StatisticPoint(node[0].Output[0], ChannelMeanStatistic.Instance)], "").ChannelMean(node[0].Output[0]);
                 var reference = fp32.ChannelMean(op.Node.Output[0]);
                 if (measured.Length != reference.Length || reference.Length == 0) continue;
 
