@@ -53,7 +53,7 @@ internal sealed class AffineIntoNextWeights : GraphRewrite
         // Gemm's alpha and beta would scale the two folds differently.
         if (op.GetFloat("alpha", 1f) != 1f || op.GetFloat("beta", 1f) != 1f) return false;
 
-        var bias = op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? graph.FloatConstant(op.Input[biasPort]) : new float[outChannels];
+        var bias = graph.Bias(op, biasPort, outChannels);
         if (bias is null || bias.Length != outChannels) return false;
 
         // Weight element i multiplies input channel (group of its output) x (inputs per group) + (its input index in the group).
@@ -69,9 +69,7 @@ internal sealed class AffineIntoNextWeights : GraphRewrite
                 shifted[o] += weight[i] * v[o / outPerGroup * groupIn + ins.Of(i)];
             }
 
-            var biasName = graph.AddConstant((op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? op.Input[biasPort] : op.Name + "_bias") + "_folded", [outChannels], shifted);
-            while (op.Input.Count <= biasPort) op.Input.Add(string.Empty);
-            op.Input[biasPort] = biasName;
+            graph.SetBias(op, biasPort, shifted);
         }
         else
         {

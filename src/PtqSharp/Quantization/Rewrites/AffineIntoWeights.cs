@@ -39,7 +39,7 @@ internal sealed class AffineIntoWeights : GraphRewrite
         int channels = (int)shape[outAxis];
         if (Affine(graph, use.Node, op.Output[0], channels, shape.Length) is not var (scale, shift)) return false;
 
-        var bias = op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? graph.FloatConstant(op.Input[biasPort]) : new float[channels];
+        var bias = graph.Bias(op, biasPort, channels);
         if (bias is null || bias.Length != channels) return false;
 
         var rows = ChannelIndexer.For(shape, outAxis);
@@ -47,9 +47,7 @@ internal sealed class AffineIntoWeights : GraphRewrite
         for (int i = 0; i < weight.Length; i++) scaled[i] = weight[i] * scale[rows.Of(i)];
         var shifted = bias.Select((b, c) => b * scale[c] + shift[c]).ToArray();
         op.Input[w.Input] = graph.AddConstant(op.Input[w.Input] + "_folded", shape, scaled);
-        var biasName = graph.AddConstant((op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? op.Input[biasPort] : op.Name + "_bias") + "_folded", [channels], shifted);
-        while (op.Input.Count <= biasPort) op.Input.Add(string.Empty);
-        op.Input[biasPort] = biasName;
+        graph.SetBias(op, biasPort, shifted);
         op.Output[0] = use.Node.Output[0];
         graph.Graph.Node.Remove(use.Node);
 

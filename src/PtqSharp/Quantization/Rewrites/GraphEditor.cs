@@ -46,6 +46,18 @@ internal sealed class GraphEditor
         return name;
     }
 
+    /// <summary>The op's bias values, zeros when it has none (null when the bias is not a float constant).</summary>
+    public float[]? Bias(NodeProto op, int biasPort, int channels) =>
+        op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? FloatConstant(op.Input[biasPort]) : new float[channels];
+
+    /// <summary>Gives the op a new bias constant (adding the optional input where it had none).</summary>
+    public void SetBias(NodeProto op, int biasPort, float[] values)
+    {
+        var name = AddConstant((op.Input.Count > biasPort && op.Input[biasPort].Length > 0 ? op.Input[biasPort] : op.Name + "_bias") + "_folded", [values.Length], values);
+        while (op.Input.Count <= biasPort) op.Input.Add(string.Empty);
+        op.Input[biasPort] = name;
+    }
+
     public NodeProto AddNode(string opType, string name, string[] inputs, string output)
     {
         var node = new NodeProto { OpType = opType, Name = Unique(name), Input = { inputs }, Output = { output } };
