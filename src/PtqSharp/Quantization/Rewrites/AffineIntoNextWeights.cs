@@ -13,23 +13,12 @@ namespace PtqSharp.Quantization.Rewrites;
 /// reads every tap of its kernel (operators.json's "bias_correction" ops, without padding): a zero-padded border
 /// would otherwise read b where the original read zero.
 /// </summary>
-internal sealed class AffineIntoNextWeights : GraphRewrite
+internal sealed class AffineIntoNextWeights : WeightFoldRewrite
 {
     public override string Description => "per-channel scale and shift folded into the weights and bias after it";
 
-    public override int Apply(GraphEditor graph)
-    {
-        int count = 0;
-        foreach (var op in graph.Graph.Node.ToList())
-        {
-            // Add(b) then Mul(a) before one op (an affine block read backwards) fold one after the other.
-            while (TryFold(graph, op)) count++;
-        }
-
-        return count;
-    }
-
-    private static bool TryFold(GraphEditor graph, NodeProto op)
+    /// <summary>Folds the scale or shift that produces <paramref name="op"/>'s input into it (an affine block read backwards: the Add, then the Mul before it).</summary>
+    protected override bool TryFold(GraphEditor graph, NodeProto op)
     {
         var m = OperatorMetatypes.For(op);
         if (m.Weight is not { } w || m.Bias is not int biasPort || op.Input.Count <= w.Input || op.Input[0].Length == 0 || graph.IsIgnored(op)) return false;

@@ -10,24 +10,12 @@ namespace PtqSharp.Quantization.Rewrites;
 /// the op's weights and bias: W'[o] = a[o] W[o], bias' = a bias + b. The affine op disappears, and with
 /// it a float op and its Q/DQ pair between integer kernels (PaddleOCR's learnable affine blocks).
 /// </summary>
-internal sealed class AffineIntoWeights : GraphRewrite
+internal sealed class AffineIntoWeights : WeightFoldRewrite
 {
     public override string Description => "per-channel scale and shift folded into the weights and bias before it";
 
-    public override int Apply(GraphEditor graph)
-    {
-        int count = 0;
-        foreach (var op in graph.Graph.Node.ToList())
-        {
-            // A Mul and then an Add fold one after the other into the same op.
-            while (TryFold(graph, op)) count++;
-        }
-
-        return count;
-    }
-
-    /// <summary>Folds the scale and shift that consumes <paramref name="op"/>'s output into it, if there is one.</summary>
-    private static bool TryFold(GraphEditor graph, NodeProto op)
+    /// <summary>Folds the scale or shift that consumes <paramref name="op"/>'s output into it (a Mul, then an Add after it).</summary>
+    protected override bool TryFold(GraphEditor graph, NodeProto op)
     {
         var m = OperatorMetatypes.For(op);
         if (m.Weight is not { } w || m.Bias is not int biasPort || op.Input.Count <= w.Input || op.Output.Count != 1) return false;
