@@ -91,7 +91,7 @@ public class GraphRewriteTests
 
     /// <summary>
     /// x -> Mul(scale) -> Add(shift) -> an unpadded grouped 1x1 Conv (2 groups), and the same affine block before
-    /// a padded 3x3 Conv and a Gemm: the learnable affine block of PaddleOCR's backbones, read from the consumer's side.
+    /// a padded 3x3 Conv: the learnable affine block of PaddleOCR's backbones, read from the consumer's side.
     /// </summary>
     private static ModelProto AffineBeforeWeights(long[] scaleShape)
     {

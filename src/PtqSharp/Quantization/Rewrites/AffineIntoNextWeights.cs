@@ -31,7 +31,8 @@ internal sealed class AffineIntoNextWeights : WeightFoldRewrite
         // The activation's channels must be the axis the weight's input channels meet (axis 1: NCHW, or Gemm's A without transA).
         if (m.ActivationChannelAxis(op, shape.Length) != 1) return false;
         int groups = m.Groups(op), outChannels = (int)shape[outAxis], groupIn = (int)shape[inAxis];
-        if (groups < 1 || outChannels % groups != 0) return false;
+        // Grouped weights are read as Conv lays them out, [all outputs, inputs per group, ...] (not ConvTranspose's).
+        if (groups < 1 || outChannels % groups != 0 || (groups > 1 && outAxis != 0)) return false;
         int channels = groupIn * groups;
 
         int k = graph.FloatConstant(affine.Input[1]) is not null && graph.FloatConstant(affine.Input[0]) is null ? 1 : 0;
