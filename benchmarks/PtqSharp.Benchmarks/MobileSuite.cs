@@ -264,6 +264,7 @@ internal static class MobileSuite
             ("min/max, max of maxima", o => o with { ActivationRange = RangeEstimator.MinMax with { Aggregator = StatisticAggregator.Max } }),
             ("min/max, mean of sample extremes (POT)", o => o with { ActivationRange = RangeEstimator.MinMax }),
             ("mse", o => o with { ActivationRange = o.ActivationRange with { Kind = RangeEstimatorKind.Mse } }),
+            ("full bias correction", o => o with { BiasCorrection = BiasCorrectionMode.Full }),
         };
         Console.WriteLine($"| model | {string.Join(" | ", variants.Select(v => v.Name))} |");
         Console.WriteLine($"| --- |{string.Concat(variants.Select(_ => " --- |"))}");
