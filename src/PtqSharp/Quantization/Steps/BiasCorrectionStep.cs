@@ -13,7 +13,12 @@ namespace PtqSharp.Quantization.Steps;
 /// </summary>
 internal sealed class BiasCorrectionStep : QuantizationStep
 {
-    public const int MaxSamples = 100;
+    /// <summary>
+    /// Samples per measurement. Channel means over 32 samples' positions are as good as over 100 (ResNet18 cosine
+    /// 0.9993 against 0.9992; the PP-OCRv4 recognizer's exact match 86.2 against 85.1 % over four seeds) and a pass
+    /// costs a third; every layer pays one, so this sets the step's time.
+    /// </summary>
+    public const int MaxSamples = 32;
 
     public override string Name => "bias correction";
 
