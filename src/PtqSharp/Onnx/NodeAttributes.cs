@@ -13,6 +13,18 @@ internal static class NodeAttributes
 
     public static long[]? GetInts(this NodeProto node, string name) => node.Find(name)?.Ints.ToArray();
 
+    /// <summary>
+    /// A Conv-like op's explicit pads: its "pads", or none for VALID or when absent (an empty array means no padding);
+    /// null for SAME_UPPER and SAME_LOWER, whose pads depend on the input size and the strides.
+    /// </summary>
+    public static long[]? ExplicitPads(this NodeProto node) =>
+        (node.Find("auto_pad")?.S.ToStringUtf8() ?? "NOTSET") switch
+        {
+            "NOTSET" => node.GetInts("pads") ?? [],
+            "VALID" => [],
+            _ => null,
+        };
+
     public static void SetInt(this NodeProto node, string name, long value)
     {
         node.Remove(name);

@@ -30,11 +30,10 @@ internal readonly record struct ConvGeometry(
     public static ConvGeometry? Of(NodeProto conv, IReadOnlyList<long> weightDims)
     {
         if (weightDims.Count != 4 || conv.GetInt("group", 1) != 1) return null;
-        var autoPad = conv.Find("auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        if (autoPad is not ("NOTSET" or "VALID")) return null; // SAME pads depend on the stride, which the statistic changes
+        if (conv.ExplicitPads() is not { } explicitPads) return null; // SAME pads depend on the stride, which the statistic changes
 
         long[] strides = conv.GetInts("strides") ?? [1, 1], dilations = conv.GetInts("dilations") ?? [1, 1];
-        long[] pads = autoPad == "VALID" ? [0, 0, 0, 0] : conv.GetInts("pads") ?? [0, 0, 0, 0];
+        long[] pads = explicitPads.Length == 0 ? [0, 0, 0, 0] : explicitPads;
         if (strides.Length != 2 || dilations.Length != 2 || pads.Length != 4) return null;
         long patchSize = weightDims[1] * weightDims[2] * weightDims[3];
         if (patchSize is < 1 or > MaxPatchSize) return null;

@@ -22,7 +22,7 @@ internal sealed class AffineIntoNextWeights : WeightFoldRewrite
     {
         var m = OperatorMetatypes.For(op);
         if (m.Weight is not { } w || m.Bias is not int biasPort || op.Input.Count <= w.Input || op.Input[0].Length == 0 || graph.IsIgnored(op)) return false;
-        if (graph.FloatConstant(op.Input[w.Input]) is not { } weight || graph.Index.Producer(op.Input[0]) is not { } affine) return false;
+        if (!graph.Index.IsConstant(op.Input[w.Input]) || graph.Index.Producer(op.Input[0]) is not { } affine) return false;
         if (affine.OpType is not ("Mul" or "Add") || affine.Domain is not ("" or "ai.onnx") || affine.Input.Count != 2 || affine.Output.Count != 1) return false;
         if (graph.IsIgnored(affine) || !graph.OnlyFeeds(affine.Output[0], op) || op.Input.Skip(1).Contains(affine.Output[0])) return false;
 
@@ -35,16 +35,18 @@ internal sealed class AffineIntoNextWeights : WeightFoldRewrite
         if (groups < 1 || outChannels % groups != 0 || (groups > 1 && outAxis != 0)) return false;
         int channels = groupIn * groups;
 
-        int k = graph.FloatConstant(affine.Input[1]) is not null && graph.FloatConstant(affine.Input[0]) is null ? 1 : 0;
+        int k = graph.Index.IsConstant(affine.Input[1]) ? 1 : 0;
         if (graph.FloatConstant(affine.Input[k]) is not { } c || graph.Index.IsConstant(affine.Input[1 - k])) return false;
         if (AffineIntoWeights.PerChannel(graph.Shape(affine.Input[k]), c, channels, shape.Length) is not { } v) return false;
         bool shift = affine.OpType == "Add";
-        if (shift && (!m.BiasCorrection || Padded(op))) return false;
+        if (shift && (!m.BiasCorrection || op.ExplicitPads() is not { } pads || pads.Any(p => p != 0))) return false;
         // Gemm's alpha and beta would scale the two folds differently.
         if (op.GetFloat("alpha", 1f) != 1f || op.GetFloat("beta", 1f) != 1f) return false;
 
         var bias = graph.Bias(op, biasPort, outChannels);
         if (bias is null || bias.Length != outChannels) return false;
+        // Read last: every weighted op is tried, and most have no affine op before it.
+        if (graph.FloatConstant(op.Input[w.Input]) is not { } weight) return false;
 
         // Weight element i multiplies input channel (group of its output) x (inputs per group) + (its input index in the group).
         var outs = ChannelIndexer.For(shape, outAxis);
@@ -72,13 +74,5 @@ internal sealed class AffineIntoNextWeights : WeightFoldRewrite
         graph.Graph.Node.Remove(affine);
         graph.Refresh();
         return true;
-    }
-
-    /// <summary>Whether the op pads its input: explicit non-zero pads, or SAME auto-padding.</summary>
-    private static bool Padded(NodeProto op)
-    {
-        var autoPad = op.Find("auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        if (autoPad is not ("NOTSET" or "VALID")) return true;
-        return autoPad == "NOTSET" && (op.GetInts("pads") ?? []).Any(p => p != 0);
     }
 }

@@ -19,7 +19,7 @@ internal sealed class AffineIntoWeights : WeightFoldRewrite
     {
         var m = OperatorMetatypes.For(op);
         if (m.Weight is not { } w || m.Bias is not int biasPort || op.Input.Count <= w.Input || op.Output.Count != 1) return false;
-        if (graph.FloatConstant(op.Input[w.Input]) is not { } weight) return false;
+        if (!graph.Index.IsConstant(op.Input[w.Input])) return false;
         if (graph.IsIgnored(op) || graph.Index.Consumers(op.Output[0]) is not [var use] || !graph.OnlyFeeds(op.Output[0], use.Node) || graph.IsIgnored(use.Node)) return false;
         var shape = graph.Shape(op.Input[w.Input]);
         var (outAxis, _) = m.WeightAxes(op, shape.Length);
@@ -29,6 +29,8 @@ internal sealed class AffineIntoWeights : WeightFoldRewrite
 
         var bias = graph.Bias(op, biasPort, channels);
         if (bias is null || bias.Length != channels) return false;
+        // Read last: every weighted op is tried, and most have no affine op to take.
+        if (graph.FloatConstant(op.Input[w.Input]) is not { } weight) return false;
 
         var rows = ChannelIndexer.For(shape, outAxis);
         var scaled = new float[weight.Length];
