@@ -12,6 +12,9 @@ internal static class ConstantWeights
     public static TensorProto? Value(GraphIndex index, string name) =>
         index.Initializer(name) ?? (index.Producer(name) is { OpType: "Constant" } constant ? constant.Attribute.FirstOrDefault(a => a.Name == "value")?.T : null);
 
+    /// <summary>Drops every initializer nothing reads any more, and its entry among the graph inputs (IR 3 models list them there).</summary>
+    public static void RemoveUnreadInitializers(GraphProto graph) => RemoveUnread(graph, graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal));
+
     /// <summary>Drops those of <paramref name="names"/> that nothing reads any more (initializers, Constant nodes, their graph inputs); a weight still read elsewhere stays.</summary>
     public static void RemoveUnread(GraphProto graph, IReadOnlySet<string> names)
     {

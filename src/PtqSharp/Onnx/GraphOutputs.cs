@@ -48,8 +48,7 @@ internal static class GraphOutputs
         var kept = graph.Node.Where(needed.Contains).ToList();
         graph.Node.Clear();
         graph.Node.AddRange(kept);
-        var read = kept.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
-        foreach (var init in graph.Initializer.Where(i => !read.Contains(i.Name)).ToList()) graph.Initializer.Remove(init);
+        ConstantWeights.RemoveUnreadInitializers(graph);
         return copy;
     }
 }

@@ -75,7 +75,7 @@ internal sealed class QdqWriter
 
         writer.ImportContribDomainIfUsed(result);
         writer.RemoveDeadQdq();
-        writer.RemoveUnusedInitializers();
+        ConstantWeights.RemoveUnreadInitializers(result.Graph);
         writer.SortTopologically();
         OpsetImports.KeepUsed(result);
         StampProducer(result, model);
@@ -239,16 +239,6 @@ internal sealed class QdqWriter
         }
     }
 
-    private void RemoveUnusedInitializers()
-    {
-        var used = _graph.Node.SelectMany(n => n.Input).Concat(_graph.Output.Select(o => o.Name)).ToHashSet();
-        foreach (var init in _graph.Initializer.Where(i => !used.Contains(i.Name)).ToList())
-        {
-            _graph.Initializer.Remove(init);
-            var asInput = _graph.Input.FirstOrDefault(i => i.Name == init.Name);
-            if (asInput is not null) _graph.Input.Remove(asInput);
-        }
-    }
 
     private void SortTopologically()
     {

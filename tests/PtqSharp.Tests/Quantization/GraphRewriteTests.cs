@@ -152,6 +152,19 @@ public class GraphRewriteTests
     }
 
     [Fact]
+    public void A_folded_weight_listed_as_a_graph_input_leaves_no_input_behind()
+    {
+        // Models of IR version 3 list every initializer among the graph inputs too.
+        var model = ConvScaleShift([1, 4, 1, 1]);
+        foreach (var init in model.Graph.Initializer) model.Graph.Input.Add(GraphBuilder.ValueInfo(init.Name, TensorData.Float, init.Dims.ToArray()));
+        var editor = new GraphEditor(model);
+        Assert.Equal(2, new AffineIntoWeights().Apply(editor));
+        editor.Normalize();
+        Assert.Equal(["x"], new GraphIndex(model.Graph).GraphInputs);
+        Assert.All(model.Graph.Input.Skip(1), i => Assert.Contains(model.Graph.Initializer, t => t.Name == i.Name));
+    }
+
+    [Fact]
     public void Division_and_subtraction_by_a_constant_become_multiplication_and_addition()
     {
         var b = new GraphBuilder().Input("x", 1, 4).Output("y", 1, 4);

@@ -75,8 +75,7 @@ internal sealed class GraphEditor
         var sorted = new GraphIndex(Graph).TopologicalOrder.ToList();
         Graph.Node.Clear();
         Graph.Node.AddRange(sorted);
-        var used = Graph.Node.SelectMany(n => n.Input).Concat(Graph.Output.Select(o => o.Name)).ToHashSet();
-        foreach (var init in Graph.Initializer.Where(i => !used.Contains(i.Name)).ToList()) Graph.Initializer.Remove(init);
+        ConstantWeights.RemoveUnreadInitializers(Graph);
         Refresh();
     }
 }

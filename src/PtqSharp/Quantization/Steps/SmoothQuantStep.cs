@@ -101,8 +101,7 @@ internal sealed class SmoothQuantStep(float alpha) : QuantizationStep
         var sorted = new GraphIndex(model.Graph).TopologicalOrder.ToList();
         model.Graph.Node.Clear();
         model.Graph.Node.AddRange(sorted);
-        var used = model.Graph.Node.SelectMany(n => n.Input).ToHashSet();
-        foreach (var init in model.Graph.Initializer.Where(i => !used.Contains(i.Name)).ToList()) model.Graph.Initializer.Remove(init);
+        ConstantWeights.RemoveUnreadInitializers(model.Graph);
         state.ModelChanged();
     }
 }
