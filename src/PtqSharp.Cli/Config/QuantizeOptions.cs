@@ -149,7 +149,7 @@ internal static class QuantizeOptions
             Type = SettingTypes.Choice(("no", OverflowFix.None), ("first_layer", OverflowFix.FirstLayer), ("all", OverflowFix.All)),
             Get = s => s.Quantization.OverflowFix, Set = (s, v) => Q(s, q => q with { OverflowFix = v }) },
         new Setting<BiasCorrectionMode> { Section = ConfigSection.Params, Key = "bias_correction", Flag = "--bias-correction", Type = SettingTypes.Enum<BiasCorrectionMode>(),
-            Help = "fast (POT's FastBiasCorrection), full (sequential BiasCorrection, one pass per layer on up to 32 samples) or none.",
+            Help = "fast (POT's FastBiasCorrection), full (sequential BiasCorrection on up to 32 samples, the quantized model run piece by piece) or none.",
             Get = s => s.Quantization.BiasCorrection, Set = (s, v) => Q(s, q => q with { BiasCorrection = v }) },
         new Setting<bool> { Section = ConfigSection.Params, Key = "use_fast_bias", Printed = false, Type = SettingTypes.Bool, Help = "POT: true for FastBiasCorrection, false for BiasCorrection.",
             Get = s => s.Quantization.BiasCorrection != BiasCorrectionMode.Full, Set = (s, v) => Q(s, q => q with { BiasCorrection = v ? BiasCorrectionMode.Fast : BiasCorrectionMode.Full }) },

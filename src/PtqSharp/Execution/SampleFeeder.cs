@@ -39,6 +39,14 @@ internal sealed class SampleFeeder
         }
     }
 
+    /// <summary>Validates and converts one model input of the sample; the caller disposes it.</summary>
+    public OrtValue Feed(Sample sample, string name)
+    {
+        var tensor = Resolve(sample, name);
+        CheckShape(sample, name, _inputs[name], tensor);
+        return ToOrtValue(sample, name, _inputs[name], tensor);
+    }
+
     private SampleTensor Resolve(Sample sample, string name)
     {
         if (sample.Inputs.TryGetValue(name, out var t)) return t;

@@ -10,7 +10,7 @@ public enum BiasCorrectionMode
     /// <summary>POT/NNCF FastBiasCorrection: per biased layer, from FP32 input statistics, in the calibration pass.</summary>
     Fast,
 
-    /// <summary>POT's BiasCorrection: layer by layer in the quantized model, upstream corrections included; one pass per layer.</summary>
+    /// <summary>POT's BiasCorrection: layer by layer in the quantized model, upstream corrections included; the model runs piece by piece, each layer's piece starting at the layer before it.</summary>
     Full,
 
     /// <summary>Biases as they are.</summary>

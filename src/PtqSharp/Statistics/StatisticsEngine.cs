@@ -55,31 +55,8 @@ internal sealed class StatisticsEngine
         var distinct = points.Distinct().ToList();
         if (distinct.Count == 0) return StatisticsContainer.Empty;
 
-        var instrumented = new ModelInstrumentation(model);
-        var outputs = new List<string>();
-        var outputIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-
-        // Several statistics of one tensor (min/max and tails, say) read the same exposed output.
-        var routes = new List<List<(IStatisticAccumulator Accumulator, int Part)>>();
-        var accumulators = new Dictionary<StatisticPoint, IStatisticAccumulator>();
         int runs = SampleBatcher.Count(Samples.Count, _batchSize);
-        foreach (var point in distinct)
-        {
-            var accumulator = point.Statistic.CreateAccumulator(runs);
-            accumulators[point] = accumulator;
-            var parts = point.Statistic.Instrument(instrumented, point.Tensor);
-            for (int p = 0; p < parts.Count; p++)
-            {
-                if (!outputIndex.TryGetValue(parts[p], out int k))
-                {
-                    outputIndex[parts[p]] = k = outputs.Count;
-                    outputs.Add(parts[p]);
-                    routes.Add([]);
-                }
-
-                routes[k].Add((accumulator, p));
-            }
-        }
+        var (instrumented, outputs, routes, accumulators) = Instrument(model, distinct, runs);
 
         int workers = Math.Clamp(Parallelism ?? Workers(model, runs), 1, runs);
         var turns = new Turns();
@@ -130,6 +107,42 @@ internal sealed class StatisticsEngine
         });
 
         return new StatisticsContainer(accumulators.ToDictionary(kv => kv.Key, kv => kv.Value.Result));
+    }
+
+    /// <summary>A pass over these samples that runs a model piece by piece, keeping what crosses from one piece to the next.</summary>
+    public PiecewisePass Piecewise() => new(new TensorCache(_data, Samples, _batchSize), runs: SampleBatcher.Count(Samples.Count, _batchSize));
+
+    /// <summary>
+    /// A copy of the model that exposes what the points read, with one accumulator per point and, per exposed output,
+    /// the accumulators it feeds: several statistics of one tensor (min/max and tails, say) read the same output.
+    /// </summary>
+    internal static (ModelInstrumentation Model, List<string> Outputs, List<List<(IStatisticAccumulator Accumulator, int Part)>> Routes, Dictionary<StatisticPoint, IStatisticAccumulator> Accumulators)
+        Instrument(ModelProto model, IReadOnlyList<StatisticPoint> points, int runs)
+    {
+        var instrumented = new ModelInstrumentation(model);
+        var outputs = new List<string>();
+        var outputIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var routes = new List<List<(IStatisticAccumulator Accumulator, int Part)>>();
+        var accumulators = new Dictionary<StatisticPoint, IStatisticAccumulator>();
+        foreach (var point in points)
+        {
+            var accumulator = point.Statistic.CreateAccumulator(runs);
+            accumulators[point] = accumulator;
+            var parts = point.Statistic.Instrument(instrumented, point.Tensor);
+            for (int p = 0; p < parts.Count; p++)
+            {
+                if (!outputIndex.TryGetValue(parts[p], out int k))
+                {
+                    outputIndex[parts[p]] = k = outputs.Count;
+                    outputs.Add(parts[p]);
+                    routes.Add([]);
+                }
+
+                routes[k].Add((accumulator, p));
+            }
+        }
+
+        return (instrumented, outputs, routes, accumulators);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using PtqSharp.Onnx;
 using PtqSharp.Execution;
 using Onnx;
 using PtqSharp.Quantization;
@@ -56,5 +57,39 @@ public class BiasCorrectionTests
         Assert.Equal(1, fastReport.BiasesCorrected);
         double before = plain.Sum(Math.Abs), after = corrected.Sum(Math.Abs);
         Assert.True(after < before / 2, $"mean shift per channel before {string.Join(", ", plain.Select(v => v.ToString("0.0000")))}, after {string.Join(", ", corrected.Select(v => v.ToString("0.0000")))}");
+    }
+
+    [Fact]
+    public void Full_bias_correction_piece_by_piece_sets_the_biases_that_running_every_layers_inputs_again_sets()
+    {
+        // Three padded convolutions and a residual add: the piece for conv3 reads relu1's output kept from conv2's piece.
+        var b = new GraphBuilder().Input("x", 1, 4, 8, 8).Output("y", 1, 4, 8, 8);
+        var r = b.Relu("relu1", b.Conv("conv1", "x", 4, 4));
+        var c2 = b.Relu("relu2", b.Conv("conv2", r, 4, 4));
+        b.Node("Add", "add", [r, c2], ["sum"]);
+        b.Node("Conv", "conv3", ["sum", b.Weight("c3.w", 4, 4, 3, 3), b.Weight("c3.b", 4)], ["y"], n => { n.SetInts("pads", [1, 1, 1, 1]); n.SetInts("kernel_shape", [3, 3]); });
+        var model = b.Build().Onnx();
+        var data = RandomData.Samples(20, [1, 4, 8, 8], scale: 3f, positive: true);
+        var options = new QuantizationOptions { LatencyAware = Structural.LatencyOff, HoldOutSize = 0, BiasCorrection = BiasCorrectionMode.Full, OverflowFix = OverflowFix.All, TargetDevice = PtqSharp.Hardware.TargetDevice.Cpu };
+        static Dictionary<string, int[]> Biases(ModelProto m) => m.Graph.Initializer.Where(i => i.DataType == PtqSharp.Onnx.TensorData.Int32 && i.Name.EndsWith("_quantized", StringComparison.Ordinal))
+            .ToDictionary(i => i.Name, i => PtqSharp.Onnx.TensorData.IntegersToFloats(i).Select(v => (int)v).ToArray());
+
+        var piecewise = Quantizer.Quantize(model, data, options);
+        long limit = PtqSharp.Quantization.Steps.BiasCorrectionStep.KeptBytesLimit;
+        QuantizationResult rerun;
+        try
+        {
+            PtqSharp.Quantization.Steps.BiasCorrectionStep.KeptBytesLimit = 0;
+            rerun = Quantizer.Quantize(model, data, options);
+        }
+        finally
+        {
+            PtqSharp.Quantization.Steps.BiasCorrectionStep.KeptBytesLimit = limit;
+        }
+
+        Assert.Equal(3, piecewise.Report.BiasesCorrected);
+        var expected = Biases(rerun.Model.Proto);
+        Assert.Equal(3, expected.Count);
+        foreach (var (name, values) in Biases(piecewise.Model.Proto)) Assert.Equal(expected[name], values);
     }
 }
