@@ -249,23 +249,24 @@ internal static class MobileSuite
     }
 
     /// <summary>
-    /// `mobile settings [names]`: held-out output cosine and task metric of INT8 models made with alternatives
-    /// to the default settings (latency-aware search off, so every model is fully quantized): the study
-    /// behind the defaults.
+    /// `mobile settings [names] [variants=key,key]`: held-out output cosine, task metric and quantization time of INT8
+    /// models made with alternatives to the default settings (latency-aware search off, so every model is fully
+    /// quantized): the study behind the defaults. The keys: default, nearest, overflow, maxmax, minmax, mse, fullbc.
     /// </summary>
-    private static void Settings(string data, string[] names)
+    private static void Settings(string data, string[] args)
     {
-        var only = names.ToHashSet();
-        var variants = new (string Name, Func<QuantizationOptions, QuantizationOptions> Change)[]
+        var only = args.Where(a => !a.Contains('=')).ToHashSet();
+        var keys = args.FirstOrDefault(a => a.StartsWith("variants=", StringComparison.Ordinal))?["variants=".Length..].Split(',').ToHashSet();
+        var variants = new (string Key, string Name, Func<QuantizationOptions, QuantizationOptions> Change)[]
         {
-            ("default", o => o),
-            ("first layer rounded to nearest", o => o with { FirstLayerGptq = false }),
-            ("overflow fix none", o => o with { OverflowFix = OverflowFix.None }),
-            ("min/max, max of maxima", o => o with { ActivationRange = RangeEstimator.MinMax with { Aggregator = StatisticAggregator.Max } }),
-            ("min/max, mean of sample extremes (POT)", o => o with { ActivationRange = RangeEstimator.MinMax }),
-            ("mse", o => o with { ActivationRange = o.ActivationRange with { Kind = RangeEstimatorKind.Mse } }),
-            ("full bias correction", o => o with { BiasCorrection = BiasCorrectionMode.Full }),
-        };
+            ("default", "default", o => o),
+            ("nearest", "first layer rounded to nearest", o => o with { FirstLayerGptq = false }),
+            ("overflow", "overflow fix none", o => o with { OverflowFix = OverflowFix.None }),
+            ("maxmax", "min/max, max of maxima", o => o with { ActivationRange = RangeEstimator.MinMax with { Aggregator = StatisticAggregator.Max } }),
+            ("minmax", "min/max, mean of sample extremes (POT)", o => o with { ActivationRange = RangeEstimator.MinMax }),
+            ("mse", "mse", o => o with { ActivationRange = o.ActivationRange with { Kind = RangeEstimatorKind.Mse } }),
+            ("fullbc", "full bias correction", o => o with { BiasCorrection = BiasCorrectionMode.Full }),
+        }.Where(v => keys is null || keys.Contains(v.Key)).ToList();
         Console.WriteLine($"| model | {string.Join(" | ", variants.Select(v => v.Name))} |");
         Console.WriteLine($"| --- |{string.Concat(variants.Select(_ => " --- |"))}");
         foreach (var job in Jobs(data).Where(j => only.Count == 0 || only.Contains(j.Name)))
@@ -275,10 +276,12 @@ internal static class MobileSuite
             var cells = variants.Select(v =>
             {
                 var options = v.Change(job.Options) with { LatencyAware = job.Options.LatencyAware with { Enabled = false } };
+                var watch = System.Diagnostics.Stopwatch.StartNew();
                 var int8 = Quantizer.Quantize(fp32, job.Calibration, options).Model;
+                var seconds = watch.Elapsed.TotalSeconds;
                 var cosine = ModelComparison.Agreement(fp32, int8, job.HoldOut, holdOut).MeanCosine;
-                return job.Task is { } task ? $"{cosine:0.0000} ({task(int8):P2})" : $"{cosine:0.0000}";
-            });
+                return job.Task is { } task ? $"{cosine:0.0000} ({task(int8):P2}, {seconds:0.0} s)" : $"{cosine:0.0000} ({seconds:0.0} s)";
+            }).ToList();
             Console.WriteLine($"| {job.Name} | {string.Join(" | ", cells)} |");
         }
     }
