@@ -8,17 +8,23 @@ namespace PtqSharp.Execution;
 /// <summary>
 /// Runs the pieces of one model over the same samples in turn, keeping per sample the tensors one piece hands to a
 /// later one, in ONNX Runtime's memory: a piece's inputs come from here, or from the samples for the model's own graph
-/// inputs. What it holds is counted in <see cref="Bytes"/>, so a caller can stop before memory runs out.
+/// inputs. What it holds is counted in <see cref="Bytes"/> and capped: a run that would hold more stops with an error.
 /// </summary>
 internal sealed class TensorCache : IDisposable
 {
     private readonly Dataset _data;
     private readonly IReadOnlyList<int> _samples;
     private readonly int _batchSize;
+    private readonly long _limit;
     private readonly Dictionary<string, (OrtValue[] Values, int ElementType, long Bytes)> _tensors = new(StringComparer.Ordinal);
 
-    public TensorCache(Dataset data, IReadOnlyList<int> samples, int batchSize)
+    /// <param name="data">Where the samples come from.</param>
+    /// <param name="samples">The samples, by index into <paramref name="data"/>.</param>
+    /// <param name="batchSize">Samples per run.</param>
+    /// <param name="limit">Bytes the cache may hold.</param>
+    public TensorCache(Dataset data, IReadOnlyList<int> samples, int batchSize, long limit)
     {
+        _limit = limit;
         _data = data;
         _samples = samples;
         _batchSize = Math.Max(1, batchSize);
@@ -44,6 +50,7 @@ internal sealed class TensorCache : IDisposable
         var outputNames = observe.Concat(keep).ToList();
         int runs = SampleBatcher.Count(_samples.Count, _batchSize);
         var kept = keep.Select(_ => new OrtValue[runs]).ToList();
+        long total = Bytes;
         try
         {
             for (int b = 0; b < runs; b++)
@@ -67,7 +74,13 @@ internal sealed class TensorCache : IDisposable
                         visit(k, values[k].GetTensorDataAsSpan<float>());
                     }
 
-                    for (int k = 0; k < keep.Count; k++) kept[k][b] = Copy(values[observe.Count + k], keep[k]);
+                    for (int k = 0; k < keep.Count; k++)
+                    {
+                        kept[k][b] = Copy(values[observe.Count + k], keep[k]);
+                        total += kept[k][b].GetTensorSizeInBytes();
+                    }
+
+                    if (total > _limit) ThrowHelper.Throw($"Kept tensors would exceed the cap of {_limit:N0} bytes.");
                 }
                 catch (OnnxRuntimeException e)
                 {

@@ -10,9 +10,6 @@ namespace PtqSharp.Statistics;
 /// </summary>
 internal sealed class PiecewisePass(TensorCache cache, int runs) : IDisposable
 {
-    /// <summary>Bytes of kept tensors held.</summary>
-    public long Bytes => cache.Bytes;
-
     /// <summary>The ONNX element type of a kept tensor.</summary>
     public int ElementType(string tensor) => cache.ElementType(tensor);
 
@@ -25,12 +22,9 @@ internal sealed class PiecewisePass(TensorCache cache, int runs) : IDisposable
     /// <summary>Runs <paramref name="piece"/> over the samples, collecting <paramref name="points"/> and keeping <paramref name="keep"/> for later pieces.</summary>
     public StatisticsContainer Collect(ModelProto piece, IEnumerable<StatisticPoint> points, IReadOnlyList<string> keep)
     {
-        var (instrumented, outputs, routes, accumulators) = StatisticsEngine.Instrument(piece, points.Distinct().ToList(), runs);
-        cache.Run(instrumented.Model, keep, outputs, (k, values) =>
-        {
-            foreach (var (accumulator, part) in routes[k]) accumulator.Add(part, values);
-        });
-        return new StatisticsContainer(accumulators.ToDictionary(kv => kv.Key, kv => kv.Value.Result));
+        var instrumented = new InstrumentedPoints(piece, points, runs);
+        cache.Run(instrumented.Model, keep, instrumented.Outputs, instrumented.Add);
+        return instrumented.Results();
     }
 
     public void Dispose() => cache.Dispose();

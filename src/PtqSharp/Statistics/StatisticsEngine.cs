@@ -56,7 +56,7 @@ internal sealed class StatisticsEngine
         if (distinct.Count == 0) return StatisticsContainer.Empty;
 
         int runs = SampleBatcher.Count(Samples.Count, _batchSize);
-        var (instrumented, outputs, routes, accumulators) = Instrument(model, distinct, runs);
+        var instrumented = new InstrumentedPoints(model, distinct, runs);
 
         int workers = Math.Clamp(Parallelism ?? Workers(model, runs), 1, runs);
         var turns = new Turns();
@@ -77,12 +77,12 @@ internal sealed class StatisticsEngine
                     // Runs overlap; aggregation goes in batch order, so results do not depend on timing.
                     // A worker that finds another failed stops quietly, so the first error is the one reported.
                     bool? turn = null;
-                    session.Run(batch, outputs, (k, values) =>
+                    session.Run(batch, instrumented.Outputs, (k, values) =>
                     {
                         turn ??= turns.WaitFor(b);
                         if (turn == true)
                         {
-                            foreach (var (accumulator, part) in routes[k]) accumulator.Add(part, values);
+                            instrumented.Add(k, values);
                         }
                     });
                     if ((turn ??= turns.WaitFor(b)) == false) return;
@@ -106,44 +106,14 @@ internal sealed class StatisticsEngine
             }
         });
 
-        return new StatisticsContainer(accumulators.ToDictionary(kv => kv.Key, kv => kv.Value.Result));
+        return instrumented.Results();
     }
-
-    /// <summary>A pass over these samples that runs a model piece by piece, keeping what crosses from one piece to the next.</summary>
-    public PiecewisePass Piecewise() => new(new TensorCache(_data, Samples, _batchSize), runs: SampleBatcher.Count(Samples.Count, _batchSize));
 
     /// <summary>
-    /// A copy of the model that exposes what the points read, with one accumulator per point and, per exposed output,
-    /// the accumulators it feeds: several statistics of one tensor (min/max and tails, say) read the same output.
+    /// A pass over these samples that runs a model piece by piece, keeping what crosses from one piece to the next, up
+    /// to <paramref name="keptBytes"/> (a piece that would keep more fails).
     /// </summary>
-    internal static (ModelInstrumentation Model, List<string> Outputs, List<List<(IStatisticAccumulator Accumulator, int Part)>> Routes, Dictionary<StatisticPoint, IStatisticAccumulator> Accumulators)
-        Instrument(ModelProto model, IReadOnlyList<StatisticPoint> points, int runs)
-    {
-        var instrumented = new ModelInstrumentation(model);
-        var outputs = new List<string>();
-        var outputIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var routes = new List<List<(IStatisticAccumulator Accumulator, int Part)>>();
-        var accumulators = new Dictionary<StatisticPoint, IStatisticAccumulator>();
-        foreach (var point in points)
-        {
-            var accumulator = point.Statistic.CreateAccumulator(runs);
-            accumulators[point] = accumulator;
-            var parts = point.Statistic.Instrument(instrumented, point.Tensor);
-            for (int p = 0; p < parts.Count; p++)
-            {
-                if (!outputIndex.TryGetValue(parts[p], out int k))
-                {
-                    outputIndex[parts[p]] = k = outputs.Count;
-                    outputs.Add(parts[p]);
-                    routes.Add([]);
-                }
-
-                routes[k].Add((accumulator, p));
-            }
-        }
-
-        return (instrumented, outputs, routes, accumulators);
-    }
+    public PiecewisePass Piecewise(long keptBytes) => new(new TensorCache(_data, Samples, _batchSize, keptBytes), runs: SampleBatcher.Count(Samples.Count, _batchSize));
 
     /// <summary>
     /// How many one-thread sessions run the pass side by side. On small models that beats one session

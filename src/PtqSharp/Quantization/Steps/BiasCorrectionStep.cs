@@ -49,7 +49,7 @@ internal sealed class BiasCorrectionStep : QuantizationStep
             var todo = layers.Where(o => parameters.Weights.ContainsKey(o.Node)).ToList();
             if (order is not null) todo = todo.Select(o => (Op: o, At: order.PositionOf(o.Node.Name))).Where(x => x.At >= 0).OrderBy(x => x.At).Select(x => x.Op).ToList();
 
-            var pass = order is null ? null : samples.Piecewise();
+            var pass = order is null ? null : samples.Piecewise(KeptBytesLimit);
             try
             {
                 int start = 0, done = 0;
@@ -61,7 +61,7 @@ internal sealed class BiasCorrectionStep : QuantizationStep
                     if (pass is not null)
                     {
                         (measured, start) = MeasurePiece(model, op.Node.Name, start, pass);
-                        if (measured is null || pass.Bytes > KeptBytesLimit)
+                        if (measured is null)
                         {
                             pass.Dispose();
                             pass = null;
@@ -113,7 +113,18 @@ internal sealed class BiasCorrectionStep : QuantizationStep
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         if (!piece.Graph.Input.All(i => graphInputs.Contains(i.Name) || pass.Held.Contains(i.Name))) return (null, start);
 
-        var means = pass.Collect(piece, [new StatisticPoint(tensor, ChannelMeanStatistic.Instance)], keep).ChannelMean(tensor);
+        float[] means;
+        try
+        {
+            means = pass.Collect(piece, [new StatisticPoint(tensor, ChannelMeanStatistic.Instance)], keep).ChannelMean(tensor);
+        }
+        catch (PtqException)
+        {
+            // Past the cap on kept tensors, or a piece the runtime refuses (an input type it cannot take alone, say): ours
+            // to avoid, not the user's to fix. The caller measures without pieces; a sample really at fault fails there.
+            return (null, start);
+        }
+
         foreach (var held in pass.Held.Where(t => segments.DeadFrom(t, next)).ToList()) pass.Drop(held);
         return (means, next);
     }
