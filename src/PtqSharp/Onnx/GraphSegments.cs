@@ -45,9 +45,6 @@ internal sealed class GraphSegments
             ? null
             : new GraphSegments(model, new GraphIndex(model.Graph).TopologicalOrder.ToList());
 
-    /// <summary>How many nodes depend on a graph input.</summary>
-    public int Count => _nodes.Count;
-
     /// <summary>The input-dependent nodes by position.</summary>
     public IReadOnlyList<NodeProto> Nodes => _nodes;
 
