@@ -53,10 +53,15 @@ internal sealed class BiasCorrectionStep : QuantizationStep
             try
             {
                 int start = 0, done = 0;
+                var model = written;
+                bool changed = false;
                 foreach (var op in todo)
                 {
                     engine.Report($"Bias correction ({preset.ToString().ToLowerInvariant()})", done++, todo.Count);
-                    var model = done == 1 ? written : Written();
+
+                    // A layer the guard left alone changed nothing: the model written before still holds.
+                    if (changed) model = Written();
+                    changed = false;
                     float[]? measured = null;
                     if (pass is not null)
                     {
@@ -80,7 +85,11 @@ internal sealed class BiasCorrectionStep : QuantizationStep
                     var bias = corrected.GetValueOrDefault(op.Node) ?? TensorData.ToFloats(state.Index.Initializer(op.Node.Input[op.BiasIndex!.Value])!);
                     if (bias.Length != reference.Length) continue;
                     var shift = measured.Zip(reference, (q, f) => q - f).ToArray();
-                    if (BiasCorrection.Magnitude(bias, shift) < BiasCorrection.Threshold) corrected[op.Node] = bias.Zip(shift, (b, s) => b - s).ToArray();
+                    if (BiasCorrection.Magnitude(bias, shift) < BiasCorrection.Threshold)
+                    {
+                        corrected[op.Node] = bias.Zip(shift, (b, s) => b - s).ToArray();
+                        changed = true;
+                    }
                 }
 
                 engine.Report($"Bias correction ({preset.ToString().ToLowerInvariant()})", todo.Count, todo.Count);
