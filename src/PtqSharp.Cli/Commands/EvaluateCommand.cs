@@ -17,7 +17,7 @@ internal static class EvaluateCommand
         {
             ["--data"] = "Validation data: for top-1/top-5, images in one subfolder per class, or images or NumPy samples with --labels; for agreement metrics any images or NumPy samples.",
             ["--labels"] = "CSV of file,label (0-based class) for the --data images or NumPy samples (images otherwise take the class of their subfolder).",
-            ["--metric"] = "top1, top5 (labeled data), top1-agreement or cosine (agreement with --compare).",
+            ["--metric"] = "top1, top5 (labeled data), top1-agreement (per position for sequence outputs) or cosine (agreement with --compare).",
         });
         var command = new Command("evaluate", "Score a model on validation data (top-1, top-5, or agreement with a reference model).") { model, compare };
         options.AddTo(command);

@@ -209,7 +209,7 @@ internal static class QuantizeOptions
         // AccuracyAwareQuantization only
         new Setting<string> { Section = ConfigSection.AccuracyParams, Key = "metric", Flag = "--metric",
             Type = SettingTypes.Choice(QuantizeSettings.Metrics.Select(m => (m, m)).ToArray()),
-            Help = "top1, top5 (labeled --validation), top1-agreement or cosine (agreement with FP32; --validation may be unlabeled).", Get = s => s.Metric, Set = (s, v) => s with { Metric = v } },
+            Help = "top1, top5 (labeled --validation), top1-agreement (per position for sequence outputs) or cosine (agreement with FP32; --validation may be unlabeled).", Get = s => s.Metric, Set = (s, v) => s with { Metric = v } },
         new Setting<double> { Section = ConfigSection.AccuracyParams, Key = "maximal_drop", Flag = "--max-drop", Type = SettingTypes.Number(0, double.MaxValue),
             Help = "Largest accepted metric drop (0.01 = 1 point of accuracy when absolute).", Get = s => s.Control.MaxDrop, Set = (s, v) => C(s, c => c with { MaxDrop = v }) },
         new Setting<DropType> { Section = ConfigSection.AccuracyParams, Key = "drop_type", Flag = "--drop-type", Type = SettingTypes.Enum<DropType>(),

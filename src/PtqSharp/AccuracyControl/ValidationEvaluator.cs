@@ -19,7 +19,7 @@ internal sealed record Evaluation(double Score, double[]? PerSample, double[] Nm
 internal sealed class ValidationEvaluator
 {
     private readonly Dataset _data;
-    private readonly AccuracyMetric? _metric;
+    private AccuracyMetric? _metric;
     private readonly Func<ModelProto, Dataset, double>? _validate;
     private readonly int _parallelism;
     private float[]?[][] _reference = [];
@@ -43,6 +43,7 @@ internal sealed class ValidationEvaluator
     public Evaluation Baseline(ModelProto fp32, IProgress<int>? progress, CancellationToken ct)
     {
         var all = Enumerable.Range(0, _data.Count).ToArray();
+        _metric = _metric?.BindTo(fp32);
         _reference = new float[]?[_data.Count][];
         Run(fp32, all, _data.Get, (i, outputs) => _reference[i] = outputs, progress, ct);
         if (_metric is null) return new Evaluation(_validate!(fp32, _data), null, new double[all.Length]);

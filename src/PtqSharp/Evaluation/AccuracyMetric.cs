@@ -19,13 +19,19 @@ public abstract class AccuracyMetric
     /// <param name="reference">Outputs of the original FP32 model on the same sample.</param>
     public abstract double Evaluate(int sample, IReadOnlyList<float[]?> outputs, IReadOnlyList<float[]?> reference);
 
+    /// <summary>The metric as it applies to outputs of <paramref name="model"/> (the FP32 original); most metrics need nothing from it.</summary>
+    internal virtual AccuracyMetric BindTo(global::Onnx.ModelProto model) => this;
+
     /// <summary>Top-1 accuracy of a classifier: argmax of the first float output against the label.</summary>
     public static AccuracyMetric Top1(LabeledDataset data) => new TopKAccuracy(data, 1);
 
     /// <summary>Top-5 accuracy: the label is among the five highest scores.</summary>
     public static AccuracyMetric Top5(LabeledDataset data) => new TopKAccuracy(data, 5);
 
-    /// <summary>For unlabeled data: 1 where the quantized model's top-1 class is the FP32 model's, else 0.</summary>
+    /// <summary>
+    /// For unlabeled data: 1 where the quantized model's top-1 class is the FP32 model's, else 0; for outputs of several
+    /// positions of class scores (the last axis the classes), the share of positions that agree.
+    /// </summary>
     public static AccuracyMetric Top1Agreement { get; } = new Top1Agreement();
 
     /// <summary>For unlabeled data: cosine similarity of the first float output with the FP32 model's.</summary>

@@ -60,6 +60,7 @@ public static class ModelComparison
     {
         using var session = new ModelSession(model);
         using var referenceSession = reference is null ? null : new ModelSession(reference);
+        metric = metric.BindTo(reference ?? model);
         double sum = 0;
         for (int i = 0; i < data.Count; i++)
         {

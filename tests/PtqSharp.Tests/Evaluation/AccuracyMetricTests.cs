@@ -42,4 +42,24 @@ public class AccuracyMetricTests
         Assert.Equal(1.0, AccuracyMetric.Cosine.Evaluate(0, Out(1, 2), Out(2, 4)), 9);
         Assert.Equal(0.0, AccuracyMetric.Cosine.Evaluate(0, Out(1, 0), Out(0, 3)), 9);
     }
+
+    [Fact]
+    public void Top1_agreement_on_a_sequence_output_is_the_share_of_positions_that_agree()
+    {
+        // [1, T=3, C=4] class scores: positions 0 and 1 agree, position 2 does not, and the flattened argmax (position 1,
+        // class 1) agrees, so only scoring position by position sees the difference.
+        var b = new GraphBuilder().Input("x", 1, 4).Output("y", -1, 3, 4);
+        b.Node("Identity", "id", ["x"], ["y"]);
+        var metric = AccuracyMetric.Top1Agreement.BindTo(b.Build());
+        var reference = Out(0.9f, 0, 0, 0, /**/ 0, 5, 0, 0, /**/ 0, 0, 0.8f, 0);
+        var quantized = Out(0.8f, 0, 0, 0, /**/ 0, 5, 0, 0, /**/ 0, 0, 0, 0.7f);
+
+        Assert.Equal(2.0 / 3, metric.Evaluate(0, quantized, reference), 10);
+        Assert.Equal(1, AccuracyMetric.Top1Agreement.Evaluate(0, quantized, reference)); // unbound: one argmax over all
+
+        // A classifier's [1, C] output has one position: the same as before.
+        var classifier = new GraphBuilder().Input("x", 1, 4).Output("y", 1, 4);
+        classifier.Node("Identity", "id", ["x"], ["y"]);
+        Assert.Equal(0, AccuracyMetric.Top1Agreement.BindTo(classifier.Build()).Evaluate(0, Out(1, 0, 0, 2), Out(1, 0, 0, 0)));
+    }
 }
