@@ -60,10 +60,13 @@ public class LatencyBenchmarkTests
         small.Node("Relu", "relu", ["x"], ["y"]);
         var options = new BenchmarkOptions { Runs = 5, Warmup = 1, Threads = 1 };
 
-        // A Relu on 48 values runs in microseconds: 300 ms asks for far more rounds than 5, so they go to the most sets.
+        // A Relu on 48 values runs in microseconds: 300 ms asks for far more rounds than 5, so they go to several sets.
+        // How many depends on how fast sessions open on this machine (as many as open in a quarter of the time: all 5
+        // when they open within 15 ms; a loaded CI machine opened the first in more and got 4), so the test asks for
+        // more than one and every set's runs.
         var spread = LatencyBenchmark.Compare([small.Build(), small.Build()], options, minMilliseconds: 300);
-        Assert.All(spread, r => Assert.Equal(LatencyBenchmark.MaxSessionSets, r.SessionSets));
-        Assert.All(spread, r => Assert.True(r.Runs >= LatencyBenchmark.MaxSessionSets * options.Runs, $"{r.Runs} runs"));
+        Assert.All(spread, r => Assert.InRange(r.SessionSets, 2, LatencyBenchmark.MaxSessionSets));
+        Assert.All(spread, r => Assert.True(r.Runs >= r.SessionSets * options.Runs, $"{r.Runs} runs over {r.SessionSets} sets"));
 
         // Without a minimum time the runs asked for are all there is, on one set of sessions.
         var plain = LatencyBenchmark.Compare([small.Build(), small.Build()], options);
