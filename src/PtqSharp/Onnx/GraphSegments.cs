@@ -48,6 +48,9 @@ internal sealed class GraphSegments
     /// <summary>The input-dependent nodes by position.</summary>
     public IReadOnlyList<NodeProto> Nodes => _nodes;
 
+    /// <summary>Whether <paramref name="tensor"/> is one of the model's own inputs (not an initializer listed as one).</summary>
+    public bool IsGraphInput(string tensor) => _graphInputs.ContainsKey(tensor);
+
     /// <summary>The position of the input-dependent node named <paramref name="name"/>, or -1.</summary>
     public int PositionOf(string name) => _nodes.FindIndex(n => n.Name == name);
 

@@ -44,28 +44,32 @@ internal sealed class BiasCorrectionStep : QuantizationStep
             ModelProto Written() => QdqWriter.Write(state.Model, state.Plan, parameters with { Biases = corrected }, weights).Model;
 
             // Layers in the order of the written model, where the pieces are cut.
-            var written = Written();
-            var order = GraphSegments.TryCreate(written);
+            var model = Written();
+            var segments = GraphSegments.TryCreate(model);
             var todo = layers.Where(o => parameters.Weights.ContainsKey(o.Node)).ToList();
-            if (order is not null) todo = todo.Select(o => (Op: o, At: order.PositionOf(o.Node.Name))).Where(x => x.At >= 0).OrderBy(x => x.At).Select(x => x.Op).ToList();
+            if (segments is { } order) todo = todo.Select(o => (Op: o, At: order.PositionOf(o.Node.Name))).Where(x => x.At >= 0).OrderBy(x => x.At).Select(x => x.Op).ToList();
 
-            var pass = order is null ? null : samples.Piecewise(KeptBytesLimit);
+            var pass = segments is null ? null : samples.Piecewise(KeptBytesLimit);
             try
             {
                 int start = 0, done = 0;
-                var model = written;
                 bool changed = false;
                 foreach (var op in todo)
                 {
                     engine.Report($"Bias correction ({preset.ToString().ToLowerInvariant()})", done++, todo.Count);
 
-                    // A layer the guard left alone changed nothing: the model written before still holds.
-                    if (changed) model = Written();
+                    // A layer the guard left alone changed nothing: the model written before, and its cuts, still hold.
+                    if (changed)
+                    {
+                        model = Written();
+                        segments = pass is null ? null : GraphSegments.TryCreate(model);
+                    }
+
                     changed = false;
                     float[]? measured = null;
                     if (pass is not null)
                     {
-                        (measured, start) = MeasurePiece(model, op.Node.Name, start, pass);
+                        (measured, start) = segments is null ? (null, start) : MeasurePiece(segments, op.Node.Name, start, pass);
                         if (measured is null)
                         {
                             pass.Dispose();
@@ -75,10 +79,12 @@ internal sealed class BiasCorrectionStep : QuantizationStep
 
                     // Without pieces, only the layer and what feeds it run: on a chain, half the model on average.
                     // (The written node's output: a graph output's name moves to the DequantizeLinear after it.)
-                    var node = model.Graph.Node.Where(n => n.Name == op.Node.Name).ToList();
-                    measured ??= node.Count == 1
-                        ? samples.Collect(GraphOutputs.Only(model, node[0].Output[0]), [new StatisticPoint(node[0].Output[0], ChannelMeanStatistic.Instance)], "").ChannelMean(node[0].Output[0])
-                        : null;
+                    if (measured is null && model.Graph.Node.Where(n => n.Name == op.Node.Name).ToList() is [var node])
+                    {
+                        var tensor = node.Output[0];
+                        measured = samples.Collect(GraphOutputs.Only(model, tensor), [new StatisticPoint(tensor, ChannelMeanStatistic.Instance)], "").ChannelMean(tensor);
+                    }
+
                     var reference = fp32.ChannelMean(op.Node.Output[0]);
                     if (measured is null || measured.Length != reference.Length || reference.Length == 0) continue;
 
@@ -107,11 +113,10 @@ internal sealed class BiasCorrectionStep : QuantizationStep
     /// Runs the piece from <paramref name="start"/> to the layer named <paramref name="layer"/> and returns its
     /// output's channel means and where the next piece starts: at this layer (or the DequantizeLinear nodes feeding it),
     /// which its correction changes. Kept are the tensors made before that start which later nodes read. Null when
-    /// the written model cannot be cut as expected; the caller then measures without pieces.
+    /// the written model cannot be cut as expected or the piece fails; the caller then measures without pieces.
     /// </summary>
-    private static (float[]? Means, int Next) MeasurePiece(ModelProto model, string layer, int start, PiecewisePass pass)
+    private static (float[]? Means, int Next) MeasurePiece(GraphSegments segments, string layer, int start, PiecewisePass pass)
     {
-        if (GraphSegments.TryCreate(model) is not { } segments) return (null, start);
         int at = segments.PositionOf(layer);
         if (at < start) return (null, start);
         var tensor = segments.Nodes[at].Output[0];
@@ -119,8 +124,7 @@ internal sealed class BiasCorrectionStep : QuantizationStep
         int next = Math.Max(start, segments.StartFor(at));
         var keep = segments.Crossing(start, next);
         var piece = segments.Piece(start, at, keep, t => pass.Held.Contains(t) ? pass.ElementType(t) : 0);
-        var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        if (!piece.Graph.Input.All(i => graphInputs.Contains(i.Name) || pass.Held.Contains(i.Name))) return (null, start);
+        if (!piece.Graph.Input.All(i => segments.IsGraphInput(i.Name) || pass.Held.Contains(i.Name))) return (null, start);
 
         float[] means;
         try
