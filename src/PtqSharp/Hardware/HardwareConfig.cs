@@ -33,6 +33,12 @@ public sealed record HardwareConfig
     /// </summary>
     public bool DynamicLstm { get; init; }
 
+    /// <summary>
+    /// The channel count the device's integer depthwise kernels run fastest at a multiple of (1: any): depthwise
+    /// convolutions are padded with zero channels up to it (see <c>Quantization/Rewrites/DepthwiseChannelPadding.cs</c>).
+    /// </summary>
+    public int DepthwiseChannelMultiple { get; init; } = 1;
+
     /// <summary>Activation quantizers the device accepts, in order of preference.</summary>
     public required IReadOnlyList<QuantizerConfig> Activations { get; init; }
 

@@ -8,7 +8,7 @@ namespace PtqSharp.Hardware;
 /// </summary>
 internal static class HardwareConfigParser
 {
-    private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "runs_on_host", "dynamic_lstm", "activations", "weights", "operations", "pass_through", "fusable_activations"];
+    private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "runs_on_host", "dynamic_lstm", "depthwise_channel_multiple", "activations", "weights", "operations", "pass_through", "fusable_activations"];
     private static readonly string[] OperationKeys = ["inputs", "bias", "quantize_output", "activations_only", "quantize_constants", "shared_scale", "activations", "weights"];
     private static readonly string[] QuantizerKeys = ["bits", "mode", "granularity", "narrow_range", "signed"];
 
@@ -46,6 +46,7 @@ internal static class HardwareConfigParser
                 OverflowFix = reader.Bool(root, "overflow_fix", "overflow_fix"),
                 RunsOnHost = reader.Bool(root, "runs_on_host", "runs_on_host"),
                 DynamicLstm = reader.Bool(root, "dynamic_lstm", "dynamic_lstm"),
+                DepthwiseChannelMultiple = reader.Int(root, "depthwise_channel_multiple", "depthwise_channel_multiple", min: 1, max: 64) ?? 1,
                 Activations = activations,
                 Weights = weights,
                 Operations = operations,

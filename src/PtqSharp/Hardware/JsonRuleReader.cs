@@ -71,13 +71,13 @@ internal sealed class JsonRuleReader(string what)
         return value.EnumerateArray().Select(x => x.GetString()!).ToList();
     }
 
-    /// <summary>An optional integer; <paramref name="min"/> bounds it from below.</summary>
-    public int? Int(JsonElement e, string name, string key, int min = int.MinValue)
+    /// <summary>An optional integer; <paramref name="min"/> and <paramref name="max"/> bound it.</summary>
+    public int? Int(JsonElement e, string name, string key, int min = int.MinValue, int max = int.MaxValue)
     {
         if (!e.TryGetProperty(name, out var value)) return null;
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var v) && v >= min
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var v) && v >= min && v <= max
             ? v
-            : Fail<int>(key, min == 0 ? "must be an input index (0 or more)" : "must be an integer");
+            : Fail<int>(key, min == 0 ? "must be an input index (0 or more)" : max < int.MaxValue ? $"must be an integer from {min} to {max}" : "must be an integer");
     }
 
     /// <summary>An optional list of integers at least <paramref name="min"/>.</summary>

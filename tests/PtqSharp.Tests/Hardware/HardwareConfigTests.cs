@@ -43,6 +43,19 @@ public class HardwareConfigTests
         Assert.Equal(Granularity.PerChannel, rules.WeightsFor("Conv")[0].Granularity);
         Assert.Contains("MaxPool", rules.PassThrough);
         Assert.False(rules.OverflowFix);
+        Assert.Equal(1, rules.DepthwiseChannelMultiple);
+        Assert.Equal(16, Parse(Valid.Replace("\"name\": \"Mine\",", "\"name\": \"Mine\", \"depthwise_channel_multiple\": 16,")).DepthwiseChannelMultiple);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1000")]
+    [InlineData("\"16\"")]
+    public void A_depthwise_channel_multiple_out_of_range_is_named(string value)
+    {
+        var e = Assert.Throws<PtqException>(() => Parse(Valid.Replace("\"name\": \"Mine\",", $"\"name\": \"Mine\", \"depthwise_channel_multiple\": {value},")));
+        Assert.Contains("'depthwise_channel_multiple'", e.Message);
+        Assert.Contains("from 1 to 64", e.Message);
     }
 
     [Theory]

@@ -215,4 +215,83 @@ public class GraphRewriteTests
         Assert.Equal([new GraphRewriteCount(new HardSigmoidAsClip().Description, 1)], result.Report.Rewrites);
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {result.Report.HoldOutAgreement.MeanCosine}");
     }
+
+    /// <summary>
+    /// A MobileNetV3-style block over 24 channels: expand (1x1) -> Relu -> depthwise 3x3 -> hardswish spelled out ->
+    /// shift by 1 -> per-channel scale -> squeeze-and-excitation gate (pool, 1x1, Relu, 1x1, Sigmoid, Mul) -> project (1x1), input
+    /// [1, 8, 6, 6]. <paramref name="tap"/> adds a consumer of the depthwise output: "output" makes it a graph output,
+    /// "concat" feeds it to a Concat, "divisor" divides a constant by it.
+    /// </summary>
+    private static ModelProto DepthwiseBlock(string? tap = null)
+    {
+        var b = new GraphBuilder().Input("x", 1, 8, 6, 6).Output("y", 1, 8, 6, 6);
+        void Pointwise(string name, string input, int cin, int cout, string output) =>
+            b.Node("Conv", name, [input, b.Weight(name + ".w", cout, cin, 1, 1), b.Weight(name + ".b", cout)], [output], n => n.SetInts("kernel_shape", [1, 1]));
+        Pointwise("expand", "x", 8, 24, "e");
+        var relu = b.Relu("relu", "e");
+        b.Node("Conv", "dw", [relu, b.Weight("dw.w", 24, 1, 3, 3), b.Weight("dw.b", 24)], ["d"], n => { n.SetInts("kernel_shape", [3, 3]); n.SetInts("pads", [1, 1, 1, 1]); n.SetInt("group", 24); });
+        b.Node("Add", "hs_add", ["d", b.Initializer("three", [], [3f])], ["d3"]);
+        b.Node("Clip", "hs_clip", ["d3", b.Initializer("zero", [], [0f]), b.Initializer("six", [], [6f])], ["dc"]);
+        b.Node("Mul", "hs_mul", ["d", "dc"], ["h"]);
+        // A scalar shift: the padded channels hold 1, not 0, from here on, so only the zero columns keep them out.
+        b.Node("Add", "shift", ["h", b.Initializer("one_shift", [], [1f])], ["h1"]);
+        b.Node("Mul", "scale", ["h1", b.Initializer("s", [24, 1, 1], Enumerable.Range(0, 24).Select(i => 0.05f + i * 0.01f).ToArray())], ["hsc"]);
+        b.Node("GlobalAveragePool", "pool", ["hsc"], ["p"]);
+        Pointwise("fc1", "p", 24, 8, "f1");
+        var r2 = b.Relu("relu2", "f1");
+        Pointwise("fc2", r2, 8, 24, "f2");
+        b.Node("Sigmoid", "gate", ["f2"], ["g"]);
+        b.Node("Mul", "excite", ["hsc", "g"], ["se"]);
+        Pointwise("project", "se", 24, 8, "y");
+        switch (tap)
+        {
+            case "output":
+                b.Output("d", 1, 24, 6, 6);
+                break;
+            case "concat":
+                b.Output("cat", 1, 48, 6, 6);
+                b.Node("Concat", "concat", ["d", "d"], ["cat"], n => n.SetInt("axis", 1));
+                break;
+            case "divisor":
+                b.Output("q", 1, 24, 6, 6);
+                b.Node("Div", "divide", [b.Initializer("one", [], [1f]), "d"], ["q"]);
+                break;
+        }
+
+        return b.Build();
+    }
+
+    [Fact]
+    public void A_depthwise_conv_and_the_channels_around_it_are_padded_to_the_multiple_and_compute_the_same()
+    {
+        var (model, count) = ApplyAndCompare(DepthwiseBlock(), new DepthwiseChannelPadding(16), [1, 8, 6, 6]);
+        Assert.Equal(1, count);
+        var nodes = model.Graph.Node.ToDictionary(n => n.Name);
+        long[] Dims(string node) => model.Graph.Initializer.Single(i => i.Name == nodes[node].Input[1]).Dims.ToArray();
+        Assert.Equal(32, nodes["dw"].GetInt("group", 1));
+        Assert.Equal([32L, 1, 3, 3], Dims("dw"));
+        Assert.Equal([32L, 8, 1, 1], Dims("expand"));
+        Assert.Equal([32L, 8, 1, 1], Dims("fc2"));
+        Assert.Equal([8L, 32, 1, 1], Dims("fc1"));
+        Assert.Equal([8L, 32, 1, 1], Dims("project"));
+        Assert.Equal([32L, 1, 1], model.Graph.Initializer.Single(i => i.Name == nodes["scale"].Input[1]).Dims.ToArray());
+    }
+
+    [Theory]
+    [InlineData("output")]
+    [InlineData("concat")]
+    [InlineData("divisor")]
+    public void A_depthwise_conv_whose_channels_reach_what_padding_would_change_is_left_as_it_is(string tap)
+    {
+        var (model, count) = ApplyAndCompare(DepthwiseBlock(tap), new DepthwiseChannelPadding(16), [1, 8, 6, 6]);
+        Assert.Equal(0, count);
+        Assert.Equal(24, model.Graph.Node.Single(n => n.Name == "dw").GetInt("group", 1));
+    }
+
+    [Fact]
+    public void A_depthwise_conv_already_at_a_multiple_or_ignored_is_not_padded()
+    {
+        Assert.Equal(0, ApplyAndCompare(DepthwiseBlock(), new DepthwiseChannelPadding(8), [1, 8, 6, 6]).Count);
+        Assert.Equal(0, ApplyAndCompare(DepthwiseBlock(), new DepthwiseChannelPadding(16), [1, 8, 6, 6], new IgnoredScope { Names = ["fc2"] }).Count);
+    }
 }

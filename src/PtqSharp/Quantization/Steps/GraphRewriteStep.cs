@@ -10,14 +10,15 @@ namespace PtqSharp.Quantization.Steps;
 /// </summary>
 internal sealed class GraphRewriteStep : QuantizationStep
 {
-    private static readonly GraphRewrite[] Rewrites = [new AffineIntoWeights(), new DivideByConstant(), new HardSigmoidAsClip(), new AffineIntoNextWeights()];
-
     public override string Name => "graph rewrites";
 
     public override void Apply(PipelineState state, StatisticsContainer statistics, StatisticsEngine engine)
     {
         var graph = new GraphEditor(state.Model, state.Ignored);
-        foreach (var rewrite in Rewrites)
+        // Padding goes last: the folds before it leave fewer per-channel constants to pad.
+        GraphRewrite[] rewrites = [new AffineIntoWeights(), new DivideByConstant(), new HardSigmoidAsClip(), new AffineIntoNextWeights()];
+        if (state.Rules.DepthwiseChannelMultiple > 1) rewrites = [.. rewrites, new DepthwiseChannelPadding(state.Rules.DepthwiseChannelMultiple)];
+        foreach (var rewrite in rewrites)
         {
             int count = rewrite.Apply(graph);
             graph.Normalize();
