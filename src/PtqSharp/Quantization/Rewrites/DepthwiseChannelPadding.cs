@@ -22,7 +22,7 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
     /// <summary>Elementwise ops that map each channel on its own and keep a finite value finite.</summary>
     private static readonly HashSet<string> Unary = ["Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "LeakyRelu", "Tanh", "Elu", "Identity"];
 
-    /// <summary>Pools act per channel; only their first output (MaxPool's indices would count channels) may be read.</summary>
+    /// <summary>Pools act per channel (MaxPool only without its indices output, whose values count channels).</summary>
     private static readonly HashSet<string> Pools = ["GlobalAveragePool", "AveragePool", "MaxPool", "GlobalMaxPool"];
 
     public override string Description => $"depthwise convolution channels padded to a multiple of {multiple}";
@@ -101,7 +101,7 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
             if (node.Output.Count != 1) return false;
             if (Unary.Contains(node.OpType) || Pools.Contains(node.OpType))
             {
-                if (input > 0) return false; // a Clip bound or a LeakyRelu slope is no tensor of channels
+                if (input > 0) return false; // a Clip bound is no tensor of channels
                 if (!_elementwise.Add(node)) return true;
                 Join(node.Input[0]);
                 Join(node.Output[0]);
