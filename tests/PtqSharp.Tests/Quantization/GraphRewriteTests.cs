@@ -1,6 +1,7 @@
 using Onnx;
 using PtqSharp.Data;
 using PtqSharp.Execution;
+using PtqSharp.Hardware;
 using PtqSharp.Onnx;
 using PtqSharp.Quantization;
 using PtqSharp.Quantization.Rewrites;
@@ -219,12 +220,12 @@ public class GraphRewriteTests
     /// <summary>
     /// A MobileNetV3-style block over 24 channels: expand (1x1) -> Relu -> depthwise 3x3 -> hardswish spelled out ->
     /// shift by 1 -> per-channel scale -> squeeze-and-excitation gate (pool, 1x1, Relu, 1x1, Sigmoid, Mul) -> project (1x1), input
-    /// [1, 8, 6, 6]. <paramref name="tap"/> adds a consumer of the depthwise output: "output" makes it a graph output,
+    /// [1, 8, <paramref name="size"/>, <paramref name="size"/>]. <paramref name="tap"/> adds a consumer of the depthwise output: "output" makes it a graph output,
     /// "concat" feeds it to a Concat, "divisor" divides a constant by it.
     /// </summary>
-    private static ModelProto DepthwiseBlock(string? tap = null)
+    private static ModelProto DepthwiseBlock(string? tap = null, int size = 6)
     {
-        var b = new GraphBuilder().Input("x", 1, 8, 6, 6).Output("y", 1, 8, 6, 6);
+        var b = new GraphBuilder().Input("x", 1, 8, size, size).Output("y", 1, 8, size, size);
         void Pointwise(string name, string input, int cin, int cout, string output) =>
             b.Node("Conv", name, [input, b.Weight(name + ".w", cout, cin, 1, 1), b.Weight(name + ".b", cout)], [output], n => n.SetInts("kernel_shape", [1, 1]));
         Pointwise("expand", "x", 8, 24, "e");
@@ -293,5 +294,31 @@ public class GraphRewriteTests
     {
         Assert.Equal(0, ApplyAndCompare(DepthwiseBlock(), new DepthwiseChannelPadding(8), [1, 8, 6, 6]).Count);
         Assert.Equal(0, ApplyAndCompare(DepthwiseBlock(), new DepthwiseChannelPadding(16), [1, 8, 6, 6], new IgnoredScope { Names = ["fc2"] }).Count);
+    }
+
+    [Fact]
+    public void Padded_channels_leave_the_activation_ranges_as_the_unpadded_model_has_them()
+    {
+        // 40 samples of 24 x 24 x 24 values: the 99.999th percentile is the 6th largest value of a tensor, the 8th counting the
+        // padded channels.
+        var data = RandomData.Samples(40, [1, 8, 24, 24], scale: 2f);
+        var rules = HardwareConfig.For(TargetDevice.Any);
+        QuantizationResult Quantize(int multiple) => Quantizer.Quantize(DepthwiseBlock(size: 24).Onnx(), data, new QuantizationOptions
+        {
+            LatencyAware = Structural.LatencyOff, SubsetSize = 40, HardwareConfig = rules with { DepthwiseChannelMultiple = multiple },
+        });
+
+        var padded = Quantize(16);
+        var plain = Quantize(1);
+        Assert.Equal(1, padded.Report.Rewrites.Single(r => r.Rewrite.StartsWith("depthwise", StringComparison.Ordinal)).Count);
+        Assert.DoesNotContain(plain.Report.Rewrites, r => r.Rewrite.StartsWith("depthwise", StringComparison.Ordinal));
+
+        // Every activation quantizer of the block, the padded tensors' included, has the scale it has without padding.
+        static Dictionary<string, float> Scales(QuantizationResult r) => r.Model.Proto.Graph.Node
+            .Where(n => n.OpType == "QuantizeLinear").ToDictionary(n => n.Input[0], n => TensorData.ToFloats(r.Model.Proto.Graph.Initializer.Single(i => i.Name == n.Input[1]))[0]);
+        var expected = Scales(plain);
+        var actual = Scales(padded);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (tensor, scale) in expected) Assert.Equal(scale, actual[tensor], 1e-6f);
     }
 }

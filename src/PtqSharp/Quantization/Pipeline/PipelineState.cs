@@ -40,6 +40,9 @@ internal sealed class PipelineState
     /// <summary>Tensors SmoothQuant rescaled, by their new name: the report compares them with the originals.</summary>
     public Dictionary<string, Smoothing> Smoothed { get; } = new();
 
+    /// <summary>Tensors whose channels were padded with zero channels, with the share of their values that are real.</summary>
+    public Dictionary<string, double> RealChannelShare { get; } = new();
+
     /// <summary>The graph rewrites that changed the model, with how many places each changed.</summary>
     public List<GraphRewriteCount> Rewrites { get; } = [];
 

@@ -25,7 +25,16 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
     /// <summary>Pools act per channel (MaxPool only without its indices output, whose values count channels).</summary>
     private static readonly HashSet<string> Pools = ["GlobalAveragePool", "AveragePool", "MaxPool", "GlobalMaxPool"];
 
+    private readonly Dictionary<string, double> _realShare = [];
+
     public override string Description => $"depthwise convolution channels padded to a multiple of {multiple}";
+
+    /// <summary>
+    /// The padded tensors, each with the share of its values that are real channels (channels / padded channels). The
+    /// padded channels hold zeros or what an activation makes of zero, in the bulk of a tensor's values: range
+    /// estimation reads a percentile at the rank the real values alone give it, so the ranges are the unpadded model's.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> RealShare => _realShare;
 
     public override int Apply(GraphEditor graph)
     {
@@ -34,7 +43,9 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
         {
             if (Depthwise(graph, node) is not int channels || channels % multiple == 0) continue;
             if (Region.Find(graph, node, channels) is not { } region) continue;
-            region.Pad(graph, (channels + multiple - 1) / multiple * multiple);
+            int padded = (channels + multiple - 1) / multiple * multiple;
+            region.Pad(graph, padded);
+            foreach (var tensor in region.Tensors) _realShare[tensor] = (double)channels / padded;
             graph.Refresh();
             count++;
         }
@@ -70,6 +81,9 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
             _channels = channels;
             _rank = rank;
         }
+
+        /// <summary>The tensors whose channels are padded.</summary>
+        public IReadOnlyCollection<string> Tensors => _tensors;
 
         public static Region? Find(GraphEditor graph, NodeProto depthwise, int channels)
         {

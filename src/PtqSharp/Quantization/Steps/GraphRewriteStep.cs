@@ -17,7 +17,8 @@ internal sealed class GraphRewriteStep : QuantizationStep
         var graph = new GraphEditor(state.Model, state.Ignored);
         // Padding goes last: the folds before it leave fewer per-channel constants to pad.
         GraphRewrite[] rewrites = [new AffineIntoWeights(), new DivideByConstant(), new HardSigmoidAsClip(), new AffineIntoNextWeights()];
-        if (state.Rules.DepthwiseChannelMultiple > 1) rewrites = [.. rewrites, new DepthwiseChannelPadding(state.Rules.DepthwiseChannelMultiple)];
+        var padding = state.Rules.DepthwiseChannelMultiple > 1 ? new DepthwiseChannelPadding(state.Rules.DepthwiseChannelMultiple) : null;
+        if (padding is not null) rewrites = [.. rewrites, padding];
         foreach (var rewrite in rewrites)
         {
             int count = rewrite.Apply(graph);
@@ -25,6 +26,7 @@ internal sealed class GraphRewriteStep : QuantizationStep
             if (count > 0) state.Rewrites.Add(new GraphRewriteCount(rewrite.Description, count));
         }
 
+        foreach (var (tensor, share) in padding?.RealShare ?? new Dictionary<string, double>()) state.RealChannelShare[tensor] = share;
         state.ModelChanged();
     }
 }

@@ -33,11 +33,19 @@ internal sealed class RangeEstimationStep : QuantizationStep
     /// <summary>The activations whose ranges come from calibration: every one without a fixed range.</summary>
     private static IEnumerable<string> Measured(PipelineState state) => state.Plan.ActivationTensors.Distinct().Where(t => FixedRange(t, state) is null);
 
+    /// <summary>
+    /// A padded tensor's tails counted over its real channels only: the zero channels padding added sit in the bulk of
+    /// its values, and counting them would read the percentile deeper in the tails than the unpadded model does
+    /// (MobileNetV3-Small's cosine 0.9658 fell to 0.9635 before this).
+    /// </summary>
+    private static TensorTails RealTails(TensorTails tails, string tensor, PipelineState state) =>
+        state.RealChannelShare.TryGetValue(tensor, out var real) ? tails with { Total = (long)Math.Round(tails.Total * real) } : tails;
+
     public override void Apply(PipelineState state, StatisticsContainer statistics, StatisticsEngine engine)
     {
         var ranges = Measured(state).ToDictionary(t => t, statistics.MinMax);
         var tails = state.Options.ActivationRange.TailShare is double share
-            ? ranges.Keys.ToDictionary(t => t, t => statistics.Get<TensorTails>(new(t, new TailStatistic(share))))
+            ? ranges.Keys.ToDictionary(t => t, t => RealTails(statistics.Get<TensorTails>(new(t, new TailStatistic(share))), t, state))
             : new Dictionary<string, TensorTails>();
         var histograms = new Dictionary<string, Histogram>();
         if (state.Options.ActivationRange.NeedsHistogram)
