@@ -59,7 +59,7 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
         if (node.OpType != "Conv" || node.Domain is not ("" or "ai.onnx") || node.Input.Count < 2 || node.Output.Count != 1) return null;
         if (graph.Index.Initializer(node.Input[1]) is not { } w || !graph.Index.IsConstant(node.Input[1]) || w.Dims.Count < 3) return null;
         long group = node.GetInt("group", 1);
-        return group > 1 && w.Dims[0] == group && w.Dims[1] == 1 ? (int)group : null;
+        return group is > 1 and < int.MaxValue / 2 && w.Dims[0] == group && w.Dims[1] == 1 ? (int)group : null;
     }
 
     /// <summary>The tensors whose channels are the depthwise convolution's, and what padding them changes.</summary>
