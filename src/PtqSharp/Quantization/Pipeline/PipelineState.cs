@@ -41,7 +41,7 @@ internal sealed class PipelineState
     public Dictionary<string, Smoothing> Smoothed { get; } = new();
 
     /// <summary>Tensors whose channels were padded with zero channels, with the share of their values that are real.</summary>
-    public Dictionary<string, double> RealChannelShare { get; } = new();
+    public IReadOnlyDictionary<string, double> RealChannelShare { get; set; } = new Dictionary<string, double>();
 
     /// <summary>The graph rewrites that changed the model, with how many places each changed.</summary>
     public List<GraphRewriteCount> Rewrites { get; } = [];

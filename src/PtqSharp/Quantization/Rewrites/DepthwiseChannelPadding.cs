@@ -147,8 +147,7 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
         {
             if (input > 0 || node.Input.Count < 2 || !IsFloatConstant(node.Input[1]) || _graph.Index.Initializer(node.Input[1])!.Dims is not { } w) return false;
             if (w.Count != _rank || (node.Input.Count > 2 && node.Input[2].Length > 0 && !IsFloatConstant(node.Input[2]))) return false;
-            long group = node.GetInt("group", 1);
-            if (group == _channels && w[0] == _channels && w[1] == 1)
+            if (Depthwise(_graph, node) == _channels)
             {
                 // Another depthwise convolution over the same channels: both sides are the region's.
                 _depthwise.Add(node);
@@ -157,7 +156,7 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
                 return true;
             }
 
-            if (group != 1) return false;
+            if (node.GetInt("group", 1) != 1) return false;
             if (input < 0 && w[0] == _channels)
             {
                 _producers.Add(node);

@@ -26,7 +26,7 @@ internal sealed class GraphRewriteStep : QuantizationStep
             if (count > 0) state.Rewrites.Add(new GraphRewriteCount(rewrite.Description, count));
         }
 
-        foreach (var (tensor, share) in padding?.RealShare ?? new Dictionary<string, double>()) state.RealChannelShare[tensor] = share;
+        if (padding is not null) state.RealChannelShare = padding.RealShare;
         state.ModelChanged();
     }
 }
