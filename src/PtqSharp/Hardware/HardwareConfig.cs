@@ -39,6 +39,13 @@ public sealed record HardwareConfig
     /// </summary>
     public int DepthwiseChannelMultiple { get; init; } = 1;
 
+    /// <summary>
+    /// Whether swish (x * Sigmoid(x)) runs as ONNX Runtime's QuickGelu (com.microsoft) in float between the
+    /// quantizers around it, faster than QLinearSigmoid and QLinearMul (see <c>Quantization/Rewrites/SwishAsQuickGelu.cs</c>).
+    /// Devices that read com.microsoft QuickGelu only: ONNX Runtime, and OpenVINO's ONNX reader.
+    /// </summary>
+    public bool SwishAsQuickGelu { get; init; }
+
     /// <summary>Activation quantizers the device accepts, in order of preference.</summary>
     public required IReadOnlyList<QuantizerConfig> Activations { get; init; }
 

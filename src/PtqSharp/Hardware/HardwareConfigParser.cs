@@ -8,7 +8,7 @@ namespace PtqSharp.Hardware;
 /// </summary>
 internal static class HardwareConfigParser
 {
-    private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "runs_on_host", "dynamic_lstm", "depthwise_channel_multiple", "activations", "weights", "operations", "pass_through", "fusable_activations"];
+    private static readonly string[] TopKeys = ["name", "description", "overflow_fix", "runs_on_host", "dynamic_lstm", "depthwise_channel_multiple", "swish_as_quick_gelu", "activations", "weights", "operations", "pass_through", "fusable_activations"];
     private static readonly string[] OperationKeys = ["inputs", "bias", "quantize_output", "activations_only", "quantize_constants", "shared_scale", "activations", "weights"];
     private static readonly string[] QuantizerKeys = ["bits", "mode", "granularity", "narrow_range", "signed"];
 
@@ -47,6 +47,7 @@ internal static class HardwareConfigParser
                 RunsOnHost = reader.Bool(root, "runs_on_host", "runs_on_host"),
                 DynamicLstm = reader.Bool(root, "dynamic_lstm", "dynamic_lstm"),
                 DepthwiseChannelMultiple = reader.Int(root, "depthwise_channel_multiple", "depthwise_channel_multiple", min: 1, max: 64) ?? 1,
+                SwishAsQuickGelu = reader.Bool(root, "swish_as_quick_gelu", "swish_as_quick_gelu"),
                 Activations = activations,
                 Weights = weights,
                 Operations = operations,

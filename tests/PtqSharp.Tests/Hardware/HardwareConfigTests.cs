@@ -45,6 +45,10 @@ public class HardwareConfigTests
         Assert.False(rules.OverflowFix);
         Assert.Equal(1, rules.DepthwiseChannelMultiple);
         Assert.Equal(16, Parse(Valid.Replace("\"name\": \"Mine\",", "\"name\": \"Mine\", \"depthwise_channel_multiple\": 16,")).DepthwiseChannelMultiple);
+        Assert.False(rules.SwishAsQuickGelu);
+        Assert.True(Parse(Valid.Replace("\"name\": \"Mine\",", "\"name\": \"Mine\", \"swish_as_quick_gelu\": true,")).SwishAsQuickGelu);
+        var e = Assert.Throws<PtqException>(() => Parse(Valid.Replace("\"name\": \"Mine\",", "\"name\": \"Mine\", \"swish_as_quick_gelu\": 1,")));
+        Assert.Contains("'swish_as_quick_gelu'", e.Message);
     }
 
     [Theory]

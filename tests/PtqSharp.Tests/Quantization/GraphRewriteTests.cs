@@ -217,6 +217,58 @@ public class GraphRewriteTests
         Assert.True(result.Report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {result.Report.HoldOutAgreement.MeanCosine}");
     }
 
+    [Fact]
+    public void Swish_becomes_one_quick_gelu_only_where_the_sigmoid_gates_its_own_input_alone()
+    {
+        var b = new GraphBuilder().Input("x", 1, 4, 4, 4).Output("y", 1, 4, 4, 4);
+        var c = b.Conv("conv", "x", 4, 4);
+        b.Node("Sigmoid", "sig1", [c], ["s1"]);
+        b.Node("Mul", "swish", ["s1", c], ["w"]); // the sigmoid on either side
+        b.Node("Sigmoid", "sig2", ["w"], ["s2"]);
+        b.Node("Mul", "gate_of_another", ["x", "s2"], ["g"]); // gates a tensor other than its input: stays
+        b.Node("Sigmoid", "sig3", ["g"], ["s3"]);
+        b.Node("Mul", "swish_read_twice", ["g", "s3"], ["m"]);
+        b.Node("Add", "reads_the_sigmoid", ["m", "s3"], ["y"]); // the sigmoid has another reader: stays
+        var (model, count) = ApplyAndCompare(b.Build(), new SwishAsQuickGelu(), [1, 4, 4, 4]);
+        Assert.Equal(1, count);
+        Assert.Equal(["Conv", "QuickGelu", "Sigmoid", "Mul", "Sigmoid", "Mul", "Add"], model.Graph.Node.Select(n => n.OpType));
+        var gelu = model.Graph.Node.Single(n => n.OpType == "QuickGelu");
+        Assert.Equal((OpsetImports.Microsoft, "swish", 1f), (gelu.Domain, gelu.Name, gelu.GetFloat("alpha", 0f)));
+        Assert.Equal(["conv_out", "w"], [gelu.Input.Single(), gelu.Output.Single()]);
+        Assert.Contains(model.OpsetImport, o => o.Domain == OpsetImports.Microsoft);
+
+        var ignored = ApplyAndCompare(b.Build(), new SwishAsQuickGelu(), [1, 4, 4, 4], new IgnoredScope { Names = ["sig1"] });
+        Assert.Equal(0, ignored.Count);
+    }
+
+    [Fact]
+    public void Quantized_swish_keeps_the_integer_kernels_around_it_and_drops_the_sigmoid_quantizer()
+    {
+        var b = new GraphBuilder().Input("x", 1, 3, 16, 16).Output("y", 1, 8, 16, 16);
+        var c1 = b.Conv("conv1", "x", 3, 8);
+        b.Node("Sigmoid", "sig", [c1], ["s"]);
+        b.Node("Mul", "swish", [c1, "s"], ["sw"]);
+        b.Conv("conv2", "sw", 8, 8);
+        var model = b.Build();
+        model.Graph.Node.Last().Output[0] = "y";
+
+        var data = RandomData.Samples(40, [1, 3, 16, 16], scale: 2f);
+        QuantizationResult Quantize(TargetDevice device) => Quantizer.Quantize(model.Onnx(), data,
+            new QuantizationOptions { TargetDevice = device, LatencyAware = Structural.LatencyOff, SubsetSize = 30, HoldOutSize = 10 });
+        var any = Quantize(TargetDevice.Any);
+        var compute = any.Model.Proto.Graph.Node.Where(n => n.OpType is not ("QuantizeLinear" or "DequantizeLinear")).Select(n => n.OpType).ToList();
+        Assert.Equal(["Conv", "QuickGelu", "Conv"], compute);
+        Assert.Equal(2, any.Report.Kernels.Count("QLinearConv"));
+        Assert.Equal(0, any.Report.Kernels.Count("QLinearSigmoid") + any.Report.Kernels.Count("QLinearMul"));
+        Assert.Equal([new GraphRewriteCount(new SwishAsQuickGelu().Description, 1)], any.Report.Rewrites);
+        Assert.True(any.Report.HoldOutAgreement!.MeanCosine > 0.99, $"cosine {any.Report.HoldOutAgreement.MeanCosine}");
+
+        // GPU rules are for runtimes that need not read com.microsoft ops: the swish stays as it is.
+        var gpu = Quantize(TargetDevice.Gpu);
+        Assert.DoesNotContain(gpu.Model.Proto.Graph.Node, n => n.OpType == "QuickGelu");
+        Assert.Empty(gpu.Report.Rewrites);
+    }
+
     /// <summary>
     /// A MobileNetV3-style block over 24 channels: expand (1x1) -> Relu -> depthwise 3x3 -> hardswish spelled out ->
     /// shift by 1 -> per-channel scale -> squeeze-and-excitation gate (pool, 1x1, Relu, 1x1, Sigmoid, Mul) -> project (1x1), input

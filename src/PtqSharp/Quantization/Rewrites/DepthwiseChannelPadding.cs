@@ -20,7 +20,7 @@ namespace PtqSharp.Quantization.Rewrites;
 internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
 {
     /// <summary>Elementwise ops that map each channel on its own and keep a finite value finite.</summary>
-    private static readonly HashSet<string> Unary = ["Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "LeakyRelu", "Tanh", "Elu", "Identity"];
+    private static readonly HashSet<string> Unary = ["Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "LeakyRelu", "Tanh", "Elu", "Identity", SwishAsQuickGelu.OpType];
 
     /// <summary>Pools act per channel (MaxPool only without its indices output, whose values count channels).</summary>
     private static readonly HashSet<string> Pools = ["GlobalAveragePool", "AveragePool", "MaxPool", "GlobalMaxPool"];

@@ -17,6 +17,7 @@ internal sealed class GraphRewriteStep : QuantizationStep
         var graph = new GraphEditor(state.Model, state.Ignored);
         // Padding goes last: the folds before it leave fewer per-channel constants to pad.
         GraphRewrite[] rewrites = [new AffineIntoWeights(), new DivideByConstant(), new HardSigmoidAsClip(), new AffineIntoNextWeights()];
+        if (state.Rules.SwishAsQuickGelu) rewrites = [.. rewrites, new SwishAsQuickGelu()];
         var padding = state.Rules.DepthwiseChannelMultiple > 1 ? new DepthwiseChannelPadding(state.Rules.DepthwiseChannelMultiple) : null;
         if (padding is not null) rewrites = [.. rewrites, padding];
         foreach (var rewrite in rewrites)
