@@ -228,16 +228,19 @@ public class GraphRewriteTests
         b.Node("Mul", "gate_of_another", ["x", "s2"], ["g"]); // gates a tensor other than its input: stays
         b.Node("Sigmoid", "sig3", ["g"], ["s3"]);
         b.Node("Mul", "swish_read_twice", ["g", "s3"], ["m"]);
-        b.Node("Add", "reads_the_sigmoid", ["m", "s3"], ["y"]); // the sigmoid has another reader: stays
+        b.Node("Add", "reads_the_sigmoid", ["m", "s3"], ["a"]); // the sigmoid has another reader: stays
+        b.Node("Mul", "beta", [b.Initializer("half", [1], [0.5f]), "a"], ["ha"]); // x * Sigmoid(0.5 x), PaddlePaddle's form
+        b.Node("Sigmoid", "sig4", ["ha"], ["s4"]);
+        b.Node("Mul", "swish_beta", ["a", "s4"], ["y"]);
         var (model, count) = ApplyAndCompare(b.Build(), new SwishAsQuickGelu(), [1, 4, 4, 4]);
-        Assert.Equal(1, count);
-        Assert.Equal(["Conv", "QuickGelu", "Sigmoid", "Mul", "Sigmoid", "Mul", "Add"], model.Graph.Node.Select(n => n.OpType));
-        var gelu = model.Graph.Node.Single(n => n.OpType == "QuickGelu");
-        Assert.Equal((OpsetImports.Microsoft, "swish", 1f), (gelu.Domain, gelu.Name, gelu.GetFloat("alpha", 0f)));
-        Assert.Equal(["conv_out", "w"], [gelu.Input.Single(), gelu.Output.Single()]);
+        Assert.Equal(2, count);
+        Assert.Equal(["Conv", "QuickGelu", "Sigmoid", "Mul", "Sigmoid", "Mul", "Add", "QuickGelu"], model.Graph.Node.Select(n => n.OpType));
+        var gelus = model.Graph.Node.Where(n => n.OpType == "QuickGelu").ToList();
+        Assert.Equal([(OpsetImports.Microsoft, "swish", 1f), (OpsetImports.Microsoft, "swish_beta", 0.5f)], gelus.Select(g => (g.Domain, g.Name, g.GetFloat("alpha", 0f))));
+        Assert.Equal(["conv_out", "w", "a", "y"], gelus.SelectMany(g => new[] { g.Input.Single(), g.Output.Single() }));
         Assert.Contains(model.OpsetImport, o => o.Domain == OpsetImports.Microsoft);
 
-        var ignored = ApplyAndCompare(b.Build(), new SwishAsQuickGelu(), [1, 4, 4, 4], new IgnoredScope { Names = ["sig1"] });
+        var ignored = ApplyAndCompare(b.Build(), new SwishAsQuickGelu(), [1, 4, 4, 4], new IgnoredScope { Names = ["sig1", "beta"] });
         Assert.Equal(0, ignored.Count);
     }
 

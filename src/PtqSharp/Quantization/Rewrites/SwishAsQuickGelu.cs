@@ -4,7 +4,8 @@ using PtqSharp.Onnx;
 namespace PtqSharp.Quantization.Rewrites;
 
 /// <summary>
-/// Swish (SiLU), spelled out as x * Sigmoid(x), becomes ONNX Runtime's QuickGelu (com.microsoft, alpha 1):
+/// Swish (SiLU), spelled out as x * Sigmoid(x) or x * Sigmoid(alpha * x) with a constant alpha (PaddlePaddle's
+/// exports), becomes ONNX Runtime's QuickGelu (com.microsoft, alpha):
 /// one float pass, between the quantizers of the ops around it. Measured on EfficientNet-B0 here (1 thread):
 /// swish on integer kernels (QLinearSigmoid, a table lookup per element, and QLinearMul) took 4.5 ms of a
 /// 7.5 ms model; DequantizeLinear, QuickGelu and QuantizeLinear 2.9 ms. ONNX Runtime makes the QuickGelu
@@ -16,21 +17,20 @@ internal sealed class SwishAsQuickGelu : GraphRewrite
 {
     public const string OpType = "QuickGelu";
 
-    public override string Description => "swish (x * Sigmoid(x)) as QuickGelu";
+    public override string Description => "swish (x * Sigmoid(alpha x)) as QuickGelu";
 
     public override int Apply(GraphEditor graph)
     {
         int count = 0;
-        foreach (var mul in graph.Graph.Node.Where(n => n.OpType == "Mul" && n.Domain is "" or "ai.onnx" && n.Input.Count == 2).ToList())
+        foreach (var mul in graph.Graph.Node.Where(n => IsOnnx(n, "Mul") && n.Input.Count == 2).ToList())
         {
-            if (graph.IsIgnored(mul) || Gate(graph, mul) is not { } sigmoid) continue;
-            string x = sigmoid.Input[0];
-            graph.Graph.Node.Remove(sigmoid);
+            if (graph.IsIgnored(mul) || Swish(graph, mul) is not { } swish) continue;
+            foreach (var node in swish.Removed) graph.Graph.Node.Remove(node);
             mul.OpType = OpType;
             mul.Domain = OpsetImports.Microsoft;
             mul.Input.Clear();
-            mul.Input.Add(x);
-            mul.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = 1f });
+            mul.Input.Add(swish.X);
+            mul.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = swish.Alpha });
             count++;
         }
 
@@ -38,16 +38,36 @@ internal sealed class SwishAsQuickGelu : GraphRewrite
         return count;
     }
 
-    /// <summary>The Sigmoid whose output <paramref name="mul"/> multiplies by the Sigmoid's own input, read by nothing else.</summary>
-    private static NodeProto? Gate(GraphEditor graph, NodeProto mul)
+    private static bool IsOnnx(NodeProto node, string opType) => node.OpType == opType && node.Domain is "" or "ai.onnx";
+
+    /// <summary>
+    /// The swish <paramref name="mul"/> ends: x, alpha, and the Sigmoid (and the Mul by alpha) it replaces, each read by
+    /// nothing but the next.
+    /// </summary>
+    private static (string X, float Alpha, NodeProto[] Removed)? Swish(GraphEditor graph, NodeProto mul)
     {
         for (int side = 0; side < 2; side++)
         {
-            if (graph.Index.Producer(mul.Input[side]) is { OpType: "Sigmoid", Domain: "" or "ai.onnx" } sigmoid
-                && sigmoid.Input.Count == 1 && sigmoid.Input[0] == mul.Input[1 - side]
-                && !graph.IsIgnored(sigmoid) && graph.OnlyFeeds(sigmoid.Output[0], mul))
+            string x = mul.Input[1 - side];
+            if (graph.Index.Producer(mul.Input[side]) is not { } sigmoid || !IsOnnx(sigmoid, "Sigmoid") || sigmoid.Input.Count != 1
+                || graph.IsIgnored(sigmoid) || !graph.OnlyFeeds(sigmoid.Output[0], mul))
             {
-                return sigmoid;
+                continue;
+            }
+
+            if (sigmoid.Input[0] == x) return (x, 1f, [sigmoid]);
+            if (graph.Index.Producer(sigmoid.Input[0]) is { } scale && IsOnnx(scale, "Mul") && scale.Input.Count == 2
+                && !graph.IsIgnored(scale) && graph.OnlyFeeds(scale.Output[0], sigmoid))
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    // A scalar or one-element vector: a constant of higher rank could broadcast x to more dimensions.
+                    if (scale.Input[1 - k] == x && graph.FloatConstant(scale.Input[k]) is [var alpha] && float.IsFinite(alpha)
+                        && graph.Shape(scale.Input[k]).Length <= 1)
+                    {
+                        return (x, alpha, [scale, sigmoid]);
+                    }
+                }
             }
         }
 
