@@ -5,8 +5,8 @@ namespace PtqSharp.Quantization.Rewrites;
 
 /// <summary>
 /// Swish (SiLU), spelled out as x * Sigmoid(x) or x * Sigmoid(alpha * x) with a constant alpha (PaddlePaddle's
-/// exports), becomes ONNX Runtime's QuickGelu (com.microsoft, alpha):
-/// one float pass, between the quantizers of the ops around it. Measured on EfficientNet-B0 here (1 thread):
+/// exports), becomes ONNX Runtime's QuickGelu (com.microsoft, alpha): one float pass, between the quantizers
+/// of the ops around it. Measured on EfficientNet-B0 here (1 thread):
 /// swish on integer kernels (QLinearSigmoid, a table lookup per element, and QLinearMul) took 4.5 ms of a
 /// 7.5 ms model; DequantizeLinear, QuickGelu and QuantizeLinear 2.9 ms. ONNX Runtime makes the QuickGelu
 /// itself only in a float graph: between quantizers it gives the Sigmoid and the Mul each their own
