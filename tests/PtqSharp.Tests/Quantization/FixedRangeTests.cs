@@ -9,13 +9,17 @@ namespace PtqSharp.Tests.Quantization;
 /// <summary>Activations made by ops whose outputs cannot leave a range (operators.json "output_range") take that range, not a calibrated one.</summary>
 public class FixedRangeTests
 {
-    /// <summary>conv1 -> bounded op -> "b"; b x conv1 -> conv2 -> y. Small inputs keep every calibrated range narrow.</summary>
+    /// <summary>
+    /// conv1 -> bounded op -> "b"; b x conv0 -> conv2 -> y: a gate on another tensor, so a Sigmoid gating its own input
+    /// (swish, rewritten as one op) does not hide it. Small inputs keep every calibrated range narrow.
+    /// </summary>
     private static ModelProto Model(Action<GraphBuilder, string> bounded)
     {
         var b = new GraphBuilder().Input("x", 1, 3, 8, 8).Output("y", 1, 4, 8, 8);
+        var c0 = b.Conv("conv0", "x", 3, 4);
         var c1 = b.Conv("conv1", "x", 3, 4);
         bounded(b, c1);
-        b.Node("Mul", "gate", [c1, "b"], ["m"]);
+        b.Node("Mul", "gate", [c0, "b"], ["m"]);
         b.Conv("conv2", "m", 4, 4);
         var model = b.Build();
         model.Graph.Node.Last().Output[0] = "y";
