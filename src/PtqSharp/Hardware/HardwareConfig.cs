@@ -40,7 +40,7 @@ public sealed record HardwareConfig
     public int DepthwiseChannelMultiple { get; init; } = 1;
 
     /// <summary>
-    /// Whether swish (x * Sigmoid(x)) runs as ONNX Runtime's QuickGelu (com.microsoft) in float between the
+    /// Whether swish (x * Sigmoid(alpha x)) runs as ONNX Runtime's QuickGelu (com.microsoft) in float between the
     /// quantizers around it, faster than QLinearSigmoid and QLinearMul (see <c>Quantization/Rewrites/SwishAsQuickGelu.cs</c>).
     /// Devices that read com.microsoft QuickGelu only: ONNX Runtime, and OpenVINO's ONNX reader.
     /// </summary>
