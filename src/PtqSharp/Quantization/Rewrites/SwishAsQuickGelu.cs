@@ -30,7 +30,7 @@ internal sealed class SwishAsQuickGelu : GraphRewrite
             mul.Domain = OpsetImports.Microsoft;
             mul.Input.Clear();
             mul.Input.Add(swish.X);
-            mul.Attribute.Add(new AttributeProto { Name = "alpha", Type = AttributeProto.Types.AttributeType.Float, F = swish.Alpha });
+            mul.SetFloat("alpha", swish.Alpha);
             count++;
         }
 
