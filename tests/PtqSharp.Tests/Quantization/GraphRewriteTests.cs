@@ -345,6 +345,23 @@ public class GraphRewriteTests
     }
 
     [Fact]
+    public void A_depthwise_conv_followed_by_swish_as_quick_gelu_is_padded_through_it()
+    {
+        var b = new GraphBuilder().Input("x", 1, 8, 6, 6).Output("y", 1, 8, 6, 6);
+        b.Node("Conv", "expand", ["x", b.Weight("expand.w", 24, 8, 1, 1), b.Weight("expand.b", 24)], ["e"], n => n.SetInts("kernel_shape", [1, 1]));
+        b.Node("Conv", "dw", ["e", b.Weight("dw.w", 24, 1, 3, 3), b.Weight("dw.b", 24)], ["d"], n => { n.SetInts("kernel_shape", [3, 3]); n.SetInts("pads", [1, 1, 1, 1]); n.SetInt("group", 24); });
+        b.Node("Sigmoid", "sig", ["d"], ["s"]);
+        b.Node("Mul", "swish", ["d", "s"], ["w"]);
+        b.Node("Conv", "project", ["w", b.Weight("project.w", 8, 24, 1, 1), b.Weight("project.b", 8)], ["y"], n => n.SetInts("kernel_shape", [1, 1]));
+        var (swish, rewritten) = ApplyAndCompare(b.Build(), new SwishAsQuickGelu(), [1, 8, 6, 6]);
+        Assert.Equal(1, rewritten);
+
+        var (model, count) = ApplyAndCompare(swish, new DepthwiseChannelPadding(16), [1, 8, 6, 6]);
+        Assert.Equal(1, count);
+        Assert.Equal(32, model.Graph.Node.Single(n => n.Name == "dw").GetInt("group", 1));
+    }
+
+    [Fact]
     public void A_depthwise_conv_already_at_a_multiple_or_ignored_is_not_padded()
     {
         Assert.Equal(0, ApplyAndCompare(DepthwiseBlock(), new DepthwiseChannelPadding(8), [1, 8, 6, 6]).Count);

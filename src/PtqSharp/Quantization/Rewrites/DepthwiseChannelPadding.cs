@@ -110,7 +110,7 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
         /// <summary>Takes in a node that makes (<paramref name="input"/> -1) or reads a tensor of the region; false when it cannot be padded.</summary>
         private bool Visit(NodeProto node, int input)
         {
-            if (_graph.IsIgnored(node) || node.Domain is not ("" or "ai.onnx")) return false;
+            if (_graph.IsIgnored(node) || !Known(node)) return false;
             if (node.OpType == "Conv") return VisitConv(node, input);
             if (node.Output.Count != 1) return false;
             if (Unary.Contains(node.OpType) || Pools.Contains(node.OpType))
@@ -171,6 +171,10 @@ internal sealed class DepthwiseChannelPadding(int multiple) : GraphRewrite
 
             return false;
         }
+
+        /// <summary>ONNX's own ops, and the one contrib op a rewrite before this one writes (swish as QuickGelu).</summary>
+        private static bool Known(NodeProto node) =>
+            node.Domain is "" or "ai.onnx" || (node.Domain == OpsetImports.Microsoft && node.OpType == SwishAsQuickGelu.OpType);
 
         /// <summary>Only float32 constants are padded: a copy keeps the element type the op expects.</summary>
         private bool IsFloatConstant(string tensor) =>
